@@ -83,7 +83,7 @@ def connect(
     machine's zone; threads, memory and the spill folder are set here so a
     pipeline bounds its memory the same way everywhere.
     """
-    config: dict[str, Any] = {"TimeZone": "UTC"}
+    config: dict[str, Any] = {}
     if threads is not None:
         if threads < 1:
             raise EtlError(f"--threads must be at least 1, not {threads}")
@@ -94,9 +94,12 @@ def connect(
         Path(temp_directory).mkdir(parents=True, exist_ok=True)
         config["temp_directory"] = str(temp_directory)
     try:
-        return duckdb.connect(str(database), read_only=read_only, config=config)
+        con = duckdb.connect(str(database), read_only=read_only, config=config)
     except duckdb.Error as exc:
         raise EtlError(f"cannot open DuckDB database {database}: {_first_line(exc)}") from exc
+    # ICU is built in but only takes the zone once loaded, not as a connect option.
+    con.execute("set TimeZone = 'UTC'")
+    return con
 
 
 def _first_line(exc: BaseException) -> str:
