@@ -1,0 +1,240 @@
+"""`spending`: the age-group spending report.
+
+Reads `customers.csv` and `purchases.csv`, joins them on `customer_id` so that
+nothing is lost (a full outer join), puts every row in exactly one age group,
+and writes `combined_data.csv`, `age_group_spending.csv` and a bar chart. The
+logic is the SQL in `sql/spending/`; this module finds the files, runs the
+steps in order, turns bad input into one clear error, and writes the outputs
+atomically (temp files renamed into place only once all three are ready).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import etl.cli
+from etl.engine import SqlRunner, connect
+from etl.errors import EtlError
+from etl.paths import OUTPUT_DIR, SAMPLES_DIR
+from etl.progress import progress, say
+from etl.spending_chart import ChartBar, draw_chart
+
+ORDER = 60
+PIPELINE = "spending"
+DEFAULT_INPUT = SAMPLES_DIR / PIPELINE
+DEFAULT_OUTPUT = OUTPUT_DIR / PIPELINE
+
+COMBINED_CSV = "combined_data.csv"
+SUMMARY_CSV = "age_group_spending.csv"
+CHART_PNG = "total_spending_by_age_group.png"
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One input CSV: its name in --input, the raw table it fills, the columns it must have."""
+
+    name: str
+    table: str
+    required: tuple[str, ...]
+    check_sql: str
+
+
+CUSTOMERS = InputFile(
+    name="customers.csv",
+    table="raw_customers",
+    required=("customer_id", "first_name", "last_name", "email", "age"),
+    check_sql="03_find_bad_customers.sql",
+)
+PURCHASES = InputFile(
+    name="purchases.csv",
+    table="raw_purchases",
+    required=("customer_id", "product", "price"),
+    check_sql="04_find_bad_purchases.sql",
+)
+
+TRANSFORM_STEPS = (
+    "05_create_age_groups.sql",
+    "06_stage_customers.sql",
+    "07_stage_purchases.sql",
+    "08_combine.sql",
+    "09_summarise_age_groups.sql",
+)
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    p = subparsers.add_parser(
+        PIPELINE,
+        parents=[common],
+        help="age-group spending report from customers.csv and purchases.csv",
+        description=(
+            "Join customers.csv and purchases.csv on customer_id (nothing dropped: customers\n"
+            "without purchases and purchases without a customer are kept), group every row\n"
+            "by age (Under 18, Young 18-29, Middle-aged 30-44, Senior 45+, Unknown age,\n"
+            "No customer record) and write combined_data.csv, age_group_spending.csv and\n"
+            "total_spending_by_age_group.png. See docs/spending.md."
+        ),
+        epilog=(
+            "examples:\n"
+            "  python etl_process.py spending --output output/spending/\n"
+            "  python etl_process.py spending --input ../shared/data/spending --output output/spending/\n"
+            "  python etl_process.py spending --input ../shared/data/spending --output out/ --currency USD"
+        ),
+        formatter_class=etl.cli.HelpFormatter,
+    )
+    p.add_argument(
+        "--input",
+        type=Path,
+        default=DEFAULT_INPUT,
+        metavar="DIR",
+        help="folder holding customers.csv and purchases.csv (default: the bundled sample, samples/spending/)",
+    )
+    p.add_argument(
+        "--output",
+        type=Path,
+        default=DEFAULT_OUTPUT,
+        metavar="DIR",
+        help="folder for the three outputs (default: output/spending/)",
+    )
+    p.add_argument(
+        "--currency",
+        metavar="UNIT",
+        help="currency of the price column, shown on the chart's axis (the data does not say; default: not stated)",
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    counts = build_report(
+        args.input,
+        args.output,
+        threads=args.threads,
+        memory_limit=args.memory_limit,
+        currency=args.currency,
+        quiet=args.quiet,
+    )
+    say(
+        f"spending: {counts['customers']:,} customers, {counts['purchases']:,} purchases"
+        f" -> {counts['combined_rows']:,} combined rows",
+        quiet=args.quiet,
+    )
+    say(
+        f"  {counts['customers_without_purchases']:,} customers without purchases,"
+        f" {counts['purchases_without_customer']:,} purchases without a customer,"
+        f" {counts['duplicate_purchase_rows']:,} purchase rows that exactly repeat an earlier one (kept)",
+        quiet=args.quiet,
+    )
+    say(f"  total spending {counts['report_total']:,} (= the sum of every price)", quiet=args.quiet)
+    say(f"wrote {COMBINED_CSV}, {SUMMARY_CSV}, {CHART_PNG} to {args.output}", quiet=args.quiet)
+    return 0
+
+
+def build_report(
+    input_dir: Path,
+    output_dir: Path,
+    *,
+    threads: int | None = None,
+    memory_limit: str | None = None,
+    currency: str | None = None,
+    quiet: bool = True,
+) -> dict[str, Any]:
+    """The whole pipeline: read, check, transform, write. Returns the run's counts."""
+    input_dir = Path(input_dir)
+    if not input_dir.is_dir():
+        raise EtlError(f"input folder not found: {input_dir}")
+    con = connect(threads=threads, memory_limit=memory_limit)
+    try:
+        runner = SqlRunner(con, PIPELINE)
+        for spec in (CUSTOMERS, PURCHASES):
+            read_input(runner, input_dir / spec.name, spec)
+            check_input(runner, input_dir / spec.name, spec)
+        transform(runner, quiet=quiet)
+        counts = count_rows(runner)
+        write_outputs(runner, Path(output_dir), currency=currency)
+        return counts
+    finally:
+        con.close()
+
+
+def read_input(runner: SqlRunner, path: Path, spec: InputFile) -> None:
+    """Load one CSV as text into its raw table; a missing file or column stops the run."""
+    if not path.is_file():
+        raise EtlError(f"input file not found: {path}")
+    if path.stat().st_size == 0:
+        raise EtlError(f"{path}: the file is empty (expected a header line: {', '.join(spec.required)})")
+    runner.execute("01_read_csv.sql", {"path": path}, table=spec.table)
+    found = [row[0] for row in runner.fetch("02_list_columns.sql", {"table_name": spec.table})]
+    missing = missing_columns(spec.required, found)
+    if missing:
+        names = ", ".join(repr(m) for m in missing)
+        noun = "column" if len(missing) == 1 else "columns"
+        raise EtlError(f"{path}: missing {noun} {names} (the header has: {', '.join(found)})")
+
+
+def missing_columns(required: Sequence[str], found: Sequence[str]) -> list[str]:
+    """Required columns the header lacks; names match case-insensitively, as SQL identifiers do."""
+    present = {name.lower() for name in found}
+    return [name for name in required if name.lower() not in present]
+
+
+def check_input(runner: SqlRunner, path: Path | str, spec: InputFile) -> None:
+    """Stop at the first unusable value, naming the file, row and column."""
+    problems = runner.fetch(spec.check_sql)
+    if problems:
+        raise EtlError(describe_problems(path, problems))
+
+
+def describe_problems(path: Path | str, problems: Sequence[tuple]) -> str:
+    row_number, column, value, problem = problems[0]
+    what = f"{value!r} {problem}" if value is not None else f"the value {problem}"
+    message = f"{path}, row {row_number}, column {column}: {what}"
+    if len(problems) > 1:
+        message += f" (and {len(problems) - 1:,} more bad values in this file)"
+    return message
+
+
+def transform(runner: SqlRunner, *, quiet: bool = True) -> None:
+    """Run the staging, join and summary steps on the checked raw tables."""
+    for step in progress(TRANSFORM_STEPS, desc=PIPELINE, unit="step", quiet=quiet):
+        runner.execute(step)
+
+
+def count_rows(runner: SqlRunner) -> dict[str, Any]:
+    """The run's counts; the report's total must equal the sum of all prices."""
+    cur = runner.execute("13_count_rows.sql")
+    names = [d[0] for d in cur.description]
+    counts = dict(zip(names, cur.fetchone(), strict=True))
+    if counts["report_total"] != counts["purchases_total"]:
+        raise EtlError(
+            f"sql/spending/09_summarise_age_groups.sql: group totals {counts['report_total']}"
+            f" do not add up to the sum of all prices {counts['purchases_total']}"
+        )
+    return counts
+
+
+def write_outputs(runner: SqlRunner, output_dir: Path, *, currency: str | None) -> None:
+    """Write all three outputs to temp files, then rename them into place together."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    temps: dict[str, Path] = {}
+    try:
+        for name in (COMBINED_CSV, SUMMARY_CSV, CHART_PNG):
+            temps[name] = _temp_path(output_dir, name)
+        runner.execute("10_write_combined.sql", {"path": temps[COMBINED_CSV]})
+        runner.execute("11_write_age_group_spending.sql", {"path": temps[SUMMARY_CSV]})
+        bars = [ChartBar(*row) for row in runner.fetch("12_read_age_group_spending.sql")]
+        draw_chart(bars, temps[CHART_PNG], currency=currency)
+        for name, temp in temps.items():
+            os.replace(temp, output_dir / name)
+    finally:
+        for temp in temps.values():
+            temp.unlink(missing_ok=True)
+
+
+def _temp_path(folder: Path, name: str) -> Path:
+    """A hidden, unique name beside the target; the writer creates it with the usual permissions."""
+    return folder / f".{name}.{uuid.uuid4().hex}.tmp"
