@@ -2,14 +2,15 @@
 -- From: raw_customers (01_read_csv.sql).
 -- Parameters: none.
 -- Columns: row_number (1-based data row, header excluded), column_name, value, problem.
+-- Values are trimmed; a blank value counts as empty.
 -- Rules: customer_id is a non-empty whole number of at most 18 digits (so it
 -- fits a bigint) that appears once; age is empty (missing: the customer is
 -- kept in the "Unknown age" group) or a whole number from 0 to 130.
 with numbered as (
     select
         rowid + 1 as row_number,
-        trim(customer_id) as customer_id,
-        trim(age) as age
+        nullif(trim(customer_id), '') as customer_id,
+        nullif(trim(age), '') as age
     from raw_customers
 ),
 

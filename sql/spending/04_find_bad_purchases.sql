@@ -2,14 +2,15 @@
 -- From: raw_purchases (01_read_csv.sql).
 -- Parameters: none.
 -- Columns: row_number (1-based data row, header excluded), column_name, value, problem.
+-- Values are trimmed; a blank value counts as empty.
 -- Rules: customer_id is empty (a purchase without a customer: kept) or a whole
 -- number of at most 18 digits; price is a non-empty, non-negative amount with at
 -- most 2 decimals and at most 16 digits before the point (it fits decimal(18, 2)).
 with numbered as (
     select
         rowid + 1 as row_number,
-        trim(customer_id) as customer_id,
-        trim(price) as price
+        nullif(trim(customer_id), '') as customer_id,
+        nullif(trim(price), '') as price
     from raw_purchases
 ),
 
@@ -39,7 +40,7 @@ problems as (
         'price' as column_name,
         price as value,
         case
-            when try_cast(price as double) is null then 'is not a number'
+            when not coalesce(isfinite(try_cast(price as double)), false) then 'is not a number'
             when try_cast(price as double) < 0 then 'is negative'
             when regexp_full_match(price, '[0-9]*\.[0-9]{3,}') then 'has more than 2 decimal places'
             else 'is not a plain amount like 12 or 12.50 (at most 16 digits before the point)'

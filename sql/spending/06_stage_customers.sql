@@ -7,11 +7,11 @@
 create or replace table customers as
 with source as (
     select
-        trim(customer_id)::bigint as customer_id,
+        nullif(trim(customer_id), '')::bigint as customer_id,
         nullif(trim(first_name), '') as first_name,
         nullif(trim(last_name), '') as last_name,
         nullif(trim(email), '') as email,
-        trim(age)::integer as age
+        nullif(trim(age), '')::integer as age
     from raw_customers
 ),
 

@@ -8,9 +8,9 @@ create or replace table purchases as
 with source as (
     select
         rowid + 1 as purchase_row,
-        trim(customer_id)::bigint as customer_id,
+        nullif(trim(customer_id), '')::bigint as customer_id,
         nullif(trim(product), '') as product,
-        trim(price)::decimal(18, 2) as price
+        nullif(trim(price), '')::decimal(18, 2) as price
     from raw_purchases
 ),
 
