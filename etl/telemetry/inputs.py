@@ -1,0 +1,275 @@
+"""Finding, checking and indexing telemetry input files.
+
+Indexing learns, for each new or changed file, how many rows it has and which
+UTC days its readings fall on. Parquet files are indexed from their footers;
+CSV and JSON files (and parquet files whose column types differ from the
+canonical ones) are first staged into a canonical parquet copy, so every
+later step reads one format.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from etl.engine import SqlRunner
+from etl.errors import EtlError
+
+SUFFIXES = {".parquet": "parquet", ".csv": "csv", ".csv.gz": "csv", ".json": "json", ".jsonl": "json"}
+REQUIRED_COLUMNS = ("timestamp", "payload_type", "value", "tags")
+CANONICAL_TYPES = {
+    "timestamp": "BIGINT",
+    "payload_type": "VARCHAR",
+    "value": "VARCHAR",
+    "tags": "VARCHAR[][]",
+}
+INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER"}
+# Readings before this are not from this system; after "now + 1 day" they are
+# from a broken clock. Either way the file is broken.
+EARLIEST_TIMESTAMP = 946_684_800  # 2000-01-01T00:00:00Z
+SECONDS_PER_DAY = 86_400
+BATCH = 500
+
+
+@dataclass
+class BadFile(Exception):
+    """An input file that cannot serve; `where` is a row or line when known."""
+
+    rel: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.rel}: {self.reason}"
+
+
+def file_format(path: Path) -> str | None:
+    name = path.name.lower()
+    for suffix in sorted(SUFFIXES, key=len, reverse=True):
+        if name.endswith(suffix):
+            return SUFFIXES[suffix]
+    return None
+
+
+def discover(root: Path) -> dict[str, Path]:
+    """Every input file under `root`, keyed by its path relative to `root`."""
+    if not root.exists():
+        raise EtlError(f"input folder not found: {root}")
+    if root.is_file():
+        if file_format(root) is None:
+            raise EtlError(f"{root} is not a parquet, CSV or JSON file")
+        return {root.name: root}
+    found: dict[str, Path] = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in filenames:
+            path = Path(dirpath) / name
+            if not name.startswith(".") and file_format(path) is not None:
+                found[path.relative_to(root).as_posix()] = path
+    return dict(sorted(found.items()))
+
+
+def signature(path: Path) -> dict[str, int]:
+    st = path.stat()
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def latest_plausible_timestamp() -> int:
+    return int(time.time()) + SECONDS_PER_DAY
+
+
+def index_files(
+    runner: SqlRunner,
+    files: dict[str, Path],
+    staging: Path,
+) -> tuple[dict[str, dict[str, Any]], list[BadFile]]:
+    """Index `files` (rel -> path): rows, days and the path to read.
+
+    Returns the entries of the good files and the bad ones with reasons.
+    """
+    entries: dict[str, dict[str, Any]] = {}
+    bad: list[BadFile] = []
+    parquet = {rel: p for rel, p in files.items() if file_format(p) == "parquet"}
+    text = {rel: p for rel, p in files.items() if file_format(p) != "parquet"}
+
+    for rel, path in text.items():
+        try:
+            entries[rel] = _stage(runner, rel, path, file_format(path) or "csv", staging)
+        except BadFile as exc:
+            bad.append(exc)
+
+    items = list(parquet.items())
+    for start in range(0, len(items), BATCH):
+        chunk = dict(items[start : start + BATCH])
+        for rel, outcome in _index_parquet_batch(runner, chunk, staging).items():
+            if isinstance(outcome, BadFile):
+                bad.append(outcome)
+            else:
+                entries[rel] = outcome
+    return entries, bad
+
+
+def _index_parquet_batch(
+    runner: SqlRunner, chunk: dict[str, Path], staging: Path
+) -> dict[str, dict[str, Any] | BadFile]:
+    try:
+        footers = _footers(runner, list(chunk.values()))
+        schemas = _schemas(runner.con, list(chunk.values()))
+    except duckdb.Error:
+        # Some file in the batch is broken: find which, one at a time.
+        if len(chunk) == 1:
+            rel, path = next(iter(chunk.items()))
+            return {rel: _unreadable(rel, path, runner.con)}
+        out: dict[str, dict[str, Any] | BadFile] = {}
+        for rel, path in chunk.items():
+            out.update(_index_parquet_batch(runner, {rel: path}, staging))
+        return out
+
+    out = {}
+    for rel, path in chunk.items():
+        try:
+            problem = _schema_problem(schemas[str(path)])
+            if problem == "stage":
+                out[rel] = _stage(runner, rel, path, "parquet", staging)
+                continue
+            if problem:
+                raise BadFile(rel, problem)
+            footer = footers.get(str(path))
+            out[rel] = _entry_from_footer(runner, rel, path, footer)
+        except BadFile as exc:
+            out[rel] = exc
+    return out
+
+
+def _footers(runner: SqlRunner, paths: list[Path]) -> dict[str, dict[str, Any]]:
+    cur = runner.execute("01_inspect_parquet.sql", {"files": [str(p) for p in paths]})
+    names = [d[0] for d in cur.description]
+    return {row[0]: dict(zip(names, row, strict=True)) for row in cur.fetchall()}
+
+
+def _schemas(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> dict[str, dict[str, str]]:
+    """Column types per file, asking DuckDB once per distinct parquet schema."""
+    rows = con.execute(
+        "select file_name, name, type, converted_type, logical_type, repetition_type, num_children "
+        "from parquet_schema($files)",
+        {"files": [str(p) for p in paths]},
+    ).fetchall()
+    shapes: dict[str, list[tuple]] = {}
+    for file_name, *rest in rows:
+        shapes.setdefault(file_name, []).append(tuple(rest))
+    by_shape: dict[tuple, dict[str, str]] = {}
+    out = {}
+    for file_name, shape in shapes.items():
+        key = tuple(shape)
+        if key not in by_shape:
+            described = con.execute(
+                "select column_name, column_type from (describe select * from read_parquet($path))",
+                {"path": file_name},
+            ).fetchall()
+            by_shape[key] = dict(described)
+        out[file_name] = by_shape[key]
+    return out
+
+
+def _schema_problem(types: dict[str, str]) -> str | None:
+    """None when canonical, 'stage' when castable, else what is wrong."""
+    missing = [c for c in REQUIRED_COLUMNS if c not in types]
+    if missing:
+        return f"wrong schema: missing column(s) {', '.join(missing)} (has {', '.join(types)})"
+    if types["timestamp"] not in INTEGER_TYPES:
+        return f"wrong schema: timestamp is {types['timestamp']}, expected integer epoch seconds"
+    if types["tags"] != "VARCHAR[][]":
+        return f"wrong schema: tags is {types['tags']}, expected a list of [key, value] text pairs"
+    if all(types[c] == t for c, t in CANONICAL_TYPES.items()):
+        return None
+    return "stage"
+
+
+def _unreadable(rel: str, path: Path, con: duckdb.DuckDBPyConnection) -> BadFile:
+    if path.stat().st_size == 0:
+        return BadFile(rel, "empty file (0 bytes)")
+    try:
+        con.execute("select count(*) from read_parquet($path)", {"path": str(path)}).fetchall()
+    except duckdb.Error as exc:
+        return BadFile(rel, f"unreadable parquet: {_short(exc)}")
+    return BadFile(rel, "unreadable parquet footer")
+
+
+def _entry_from_footer(runner: SqlRunner, rel: str, path: Path, footer: dict[str, Any] | None) -> dict[str, Any]:
+    if footer is None or footer["missing_stats"] or footer["min_timestamp"] is None:
+        return _entry_from_scan(runner, rel, path, str(path), staged=False)
+    days = list(range(footer["min_timestamp"] // SECONDS_PER_DAY, footer["max_timestamp"] // SECONDS_PER_DAY + 1))
+    too_early = footer["min_timestamp"] < EARLIEST_TIMESTAMP
+    too_late = footer["max_timestamp"] > latest_plausible_timestamp()
+    if footer["null_timestamps"] or too_early or too_late or len(days) > 2:
+        return _entry_from_scan(runner, rel, path, str(path), staged=False)
+    return _entry(path, str(path), footer["row_count"], days, staged=False)
+
+
+def _entry_from_scan(runner: SqlRunner, rel: str, path: Path, read_path: str, *, staged: bool) -> dict[str, Any]:
+    try:
+        cur = runner.execute(
+            "02_scan_file.sql",
+            {"path": read_path, "earliest": EARLIEST_TIMESTAMP, "latest": latest_plausible_timestamp()},
+            staged=staged,
+        )
+    except EtlError as exc:
+        raise BadFile(rel, f"unreadable: {exc}") from exc
+    names = [d[0] for d in cur.description]
+    scan = dict(zip(names, cur.fetchone(), strict=True))
+    unit = "line" if staged else "row"
+    if scan["null_timestamps"]:
+        raise BadFile(
+            rel,
+            f"{scan['null_timestamps']} reading(s) without a valid timestamp "
+            f"(first at {unit} {scan['first_null_line']})",
+        )
+    if scan["out_of_range"]:
+        raise BadFile(
+            rel,
+            f"{scan['out_of_range']} timestamp(s) outside the plausible range 2000-01-01 to now + 1 day "
+            f"(first at {unit} {scan['first_out_of_range_line']}: {scan['first_out_of_range_value']})",
+        )
+    return _entry(path, read_path, scan["row_count"], scan["epoch_days"] or [], staged=staged)
+
+
+def _entry(path: Path, read_path: str, rows: int, days: Iterable[int], *, staged: bool) -> dict[str, Any]:
+    return {
+        **signature(path),
+        "read_path": read_path,
+        "staged": staged,
+        "rows": int(rows),
+        "days": sorted(int(d) for d in days),
+    }
+
+
+def _stage(runner: SqlRunner, rel: str, path: Path, fmt: str, staging: Path) -> dict[str, Any]:
+    if path.stat().st_size == 0:
+        raise BadFile(rel, "empty file (0 bytes)")
+    staging.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha1(rel.encode()).hexdigest()[:16]
+    target = staging / f"{digest}.parquet"
+    tmp = staging / f"{digest}.parquet.tmp"
+    try:
+        runner.execute("03_stage_file.sql", {"source": str(path)}, format=fmt, target=str(tmp))
+    except EtlError as exc:
+        tmp.unlink(missing_ok=True)
+        raise BadFile(rel, f"cannot be read as {fmt.upper()}: {_after_colon(str(exc))}") from exc
+    os.replace(tmp, target)
+    return _entry_from_scan(runner, rel, path, str(target), staged=True)
+
+
+def _after_colon(message: str) -> str:
+    """Drop the SQL-file prefix of an engine error: the user needs DuckDB's words."""
+    return re.sub(r"^\S+\.sql(, line \d+ of the rendered SQL \(.*?\))?: ", "", message)
+
+
+def _short(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:300]

@@ -1,0 +1,482 @@
+"""The telemetry pipeline: raw long-format day files in, one parquet day file
+per phase/module (and per phase, and for the system) on a 5-second grid out.
+
+The steps, each a SQL file in `sql/telemetry/`:
+  1. index the input files (footers, or a staged copy for CSV/JSON),
+  2. decide which UTC days changed since the last run,
+  3. for each such day: dedupe, route tags, place readings, count them,
+     list the signals, write every dataset on the grid, write the rejects,
+  4. publish the day's files atomically and remember what made them,
+  5. write the run summary and check that every row is accounted for.
+Memory grows with one day's data, never with the history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from etl.engine import SqlRunner, connect
+from etl.errors import EtlError
+from etl.files import write_json_atomic
+from etl.progress import progress
+from etl.telemetry.inputs import SECONDS_PER_DAY, BadFile, discover, index_files, signature
+from etl.telemetry.state import WORK_DIR, OutputLock, State, clean_scratch
+
+DATASETS = {
+    "modules": ("phase", "module"),
+    "phases": ("phase",),
+    "system": (),
+}
+GRID_ROWS_PER_DAY = 17_280
+GRID_ROWS_PER_HOUR = 720
+BROKEN_VALUE = "non-numeric value"
+# Bumped when the outputs a given input makes change, so old days are rebuilt.
+PIPELINE_VERSION = 1
+
+
+@dataclass
+class Settings:
+    input: Path
+    output: Path
+    layout: str = "hive"
+    fill: str = "none"
+    max_gap: dt.timedelta = dt.timedelta(seconds=30)
+    text_signals: tuple[str, ...] = ("system_state",)
+    on_bad_file: str = "fail"
+    full_refresh: bool = False
+    threads: int | None = None
+    memory_limit: str | None = "600MB"
+    quiet: bool = False
+
+    def fingerprint(self) -> dict[str, Any]:
+        """The settings that shape the outputs: a change rebuilds every day."""
+        return {
+            "pipeline_version": PIPELINE_VERSION,
+            "layout": self.layout,
+            "fill": self.fill,
+            "max_gap_seconds": self.max_gap.total_seconds(),
+            "text_signals": sorted(self.text_signals),
+        }
+
+
+@dataclass
+class RunReport:
+    days_written: list[str] = field(default_factory=list)
+    days_removed: list[str] = field(default_factory=list)
+    days_unchanged: int = 0
+    files_indexed: int = 0
+    rows_read: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    newly_quarantined: list[dict[str, str]] = field(default_factory=list)
+
+
+class DayBrokenFiles(Exception):
+    def __init__(self, bad: list[BadFile]) -> None:
+        super().__init__("; ".join(str(b) for b in bad))
+        self.bad = bad
+
+
+def natural_key(name: str) -> list[tuple[int, Any]]:
+    """Sort key putting `cell_2` before `cell_10`."""
+    return [(0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", name) if part]
+
+
+def day_name(epoch_day: int) -> str:
+    return (dt.date(1970, 1, 1) + dt.timedelta(days=epoch_day)).isoformat()
+
+
+def run(settings: Settings) -> dict[str, Any]:
+    """Run the pipeline; returns the run summary (also written to `_summary.json`)."""
+    started = time.monotonic()
+    started_at = dt.datetime.now(dt.UTC)
+    output = settings.output.resolve()
+    input_root = settings.input.resolve()
+    if not input_root.exists():
+        raise EtlError(f"input folder not found: {settings.input}")
+    output.mkdir(parents=True, exist_ok=True)
+    work = output / WORK_DIR
+    with OutputLock(output):
+        scratch = work / "tmp"
+        clean_scratch(scratch)
+        state = State.load(work / "state.json")
+        _reset_if_needed(state, settings, input_root, output)
+        con = connect(threads=settings.threads, memory_limit=settings.memory_limit, temp_directory=work / "spill")
+        try:
+            runner = SqlRunner(con, "telemetry")
+            report = RunReport()
+            _index(runner, state, settings, input_root, work / "staged", report)
+            _process_days(runner, state, settings, output, scratch, report)
+        finally:
+            con.close()
+            shutil.rmtree(scratch, ignore_errors=True)
+        summary = _summary(state, settings, report, started_at, time.monotonic() - started)
+        write_json_atomic(output / "_summary.json", summary)
+    return summary
+
+
+def _reset_if_needed(state: State, settings: Settings, input_root: Path, output: Path) -> None:
+    """Forget what made each day when the inputs' root or the settings change."""
+    fingerprint = settings.fingerprint()
+    if settings.full_refresh or state.settings != fingerprint or state.input_root != str(input_root):
+        state.files.clear()
+        state.quarantined.clear()
+        for record in state.days.values():
+            record["inputs"] = None
+        if state.settings.get("layout") not in (None, settings.layout):
+            for record in state.days.values():
+                _delete_outputs(output, record.get("outputs", []))
+                record["outputs"] = []
+    state.settings = fingerprint
+    state.input_root = str(input_root)
+
+
+def _index(
+    runner: SqlRunner, state: State, settings: Settings, input_root: Path, staging: Path, report: RunReport
+) -> None:
+    found = discover(input_root)
+    for rel in [r for r in state.files if r not in found]:
+        _forget_file(state, rel)
+    for rel in [r for r in state.quarantined if r not in found]:
+        del state.quarantined[rel]
+    todo = {}
+    for rel, path in found.items():
+        sig = signature(path)
+        known = state.files.get(rel) or state.quarantined.get(rel)
+        if known and known["size"] == sig["size"] and known["mtime_ns"] == sig["mtime_ns"]:
+            continue
+        todo[rel] = path
+    if not todo:
+        return
+    entries, bad = index_files(runner, todo, staging)
+    report.files_indexed = len(todo)
+    if bad and settings.on_bad_file == "fail":
+        raise EtlError(_bad_message(bad))
+    for item in bad:
+        _quarantine(state, item, found[item.rel], report)
+    for rel, entry in entries.items():
+        state.quarantined.pop(rel, None)
+        state.files[rel] = entry
+    state.save()
+
+
+def _bad_message(bad: list[BadFile]) -> str:
+    more = f" (and {len(bad) - 1} more bad file(s))" if len(bad) > 1 else ""
+    return f"{bad[0]}{more}; use --on-bad-file skip to quarantine bad files and go on"
+
+
+def _quarantine(state: State, item: BadFile, path: Path, report: RunReport) -> None:
+    _forget_file(state, item.rel)
+    state.quarantined[item.rel] = {**signature(path), "reason": item.reason}
+    report.newly_quarantined.append({"file": item.rel, "reason": item.reason})
+
+
+def _forget_file(state: State, rel: str) -> None:
+    entry = state.files.pop(rel, None)
+    if entry and entry.get("staged"):
+        Path(entry["read_path"]).unlink(missing_ok=True)
+
+
+def _day_inputs(state: State) -> dict[int, dict[str, list[int]]]:
+    plan: dict[int, dict[str, list[int]]] = {}
+    for rel, entry in state.files.items():
+        for day in entry["days"]:
+            plan.setdefault(day, {})[rel] = [entry["size"], entry["mtime_ns"]]
+    return plan
+
+
+def _process_days(
+    runner: SqlRunner, state: State, settings: Settings, output: Path, scratch: Path, report: RunReport
+) -> None:
+    plan = _day_inputs(state)
+    for date in sorted(d for d in state.days if d not in {day_name(k) for k in plan}):
+        _delete_outputs(output, state.days[date].get("outputs", []))
+        del state.days[date]
+        report.days_removed.append(date)
+    state.save()
+
+    def dirty(day: int) -> bool:
+        return state.days.get(day_name(day), {}).get("inputs") != plan[day]
+
+    todo = sorted(d for d in plan if dirty(d))
+    report.days_unchanged = len(plan) - len(todo)
+    bar = progress(total=len(todo), desc="telemetry days", unit="day", quiet=settings.quiet)
+    started = time.monotonic()
+    try:
+        while todo:
+            day = todo.pop(0)
+            try:
+                rows = _process_day(runner, state, settings, output, scratch, day, plan[day], report)
+            except DayBrokenFiles as exc:
+                if settings.on_bad_file == "fail":
+                    raise EtlError(_bad_message(exc.bad)) from None
+                for item in exc.bad:
+                    _quarantine(state, item, Path(state.input_root) / item.rel, report)
+                state.save()
+                # Every day a quarantined file touched must be rebuilt without it.
+                plan = _day_inputs(state)
+                todo = sorted(d for d in plan if dirty(d))
+                bar.total = bar.n + len(todo)
+                continue
+            bar.update(1)
+            report.rows_read += rows
+            elapsed = max(time.monotonic() - started, 1e-9)
+            bar.set_postfix_str(f"{report.rows_read / elapsed:,.0f} rows/s")
+    finally:
+        bar.close()
+
+
+def _process_day(
+    runner: SqlRunner,
+    state: State,
+    settings: Settings,
+    output: Path,
+    scratch: Path,
+    day: int,
+    inputs: dict[str, list[int]],
+    report: RunReport,
+) -> int:
+    date = day_name(day)
+    entries = {rel: state.files[rel] for rel in inputs}
+    files = [e["read_path"] for e in entries.values()]
+    bounds = {"day_start": day * SECONDS_PER_DAY, "day_end": (day + 1) * SECONDS_PER_DAY}
+
+    runner.execute("04_dedupe_day.sql", {"files": files, **bounds})
+    runner.execute("05_route_tags.sql")
+    runner.execute("06_place_readings.sql", {"text_signals": list(settings.text_signals)})
+    counts = runner.fetch("07_count_readings.sql")
+    if any(problem == BROKEN_VALUE for _, problem, _, _ in counts):
+        raise DayBrokenFiles(_locate_broken(runner, entries, files, bounds))
+
+    stats = _day_stats(counts)
+    day_dir = scratch / date
+    if day_dir.exists():
+        shutil.rmtree(day_dir)
+    day_dir.mkdir(parents=True)
+    columns: dict[str, list[dict[str, Any]]] = {}
+    for dataset, signal, is_text in runner.fetch("08_list_signals.sql"):
+        columns.setdefault(dataset, []).append({"name": signal, "is_text": bool(is_text)})
+    for dataset, keys in DATASETS.items():
+        if dataset not in columns:
+            continue
+        hourly = settings.layout == "hourly" and dataset == "modules"
+        partitions = [*keys, "hour"] if hourly else [*keys, "date"]
+        runner.execute(
+            "09_write_dataset.sql",
+            {"day_start": bounds["day_start"], "max_gap": settings.max_gap},
+            dataset=dataset,
+            keys=list(keys),
+            columns=sorted(columns[dataset], key=lambda c: natural_key(c["name"])),
+            fill=settings.fill == "forward",
+            partitions=partitions,
+            target=str(day_dir / dataset),
+        )
+    if stats["rejected_total"]:
+        runner.execute("10_write_rejects.sql", target=str(day_dir / "_rejects.parquet"))
+
+    written = _published_names(day_dir, date, settings.layout)
+    rows = _row_counts(runner, written)
+    _check_grid(written, rows, settings.layout)
+    _publish(state, output, date, inputs, written, rows, stats)
+    report.days_written.append(date)
+    report.duplicates += stats["duplicates"]
+    report.rejected += stats["rejected_total"]
+    return stats["rows_read"]
+
+
+def _locate_broken(
+    runner: SqlRunner, entries: dict[str, dict[str, Any]], files: list[str], bounds: dict[str, int]
+) -> list[BadFile]:
+    rel_of = {e["read_path"]: rel for rel, e in entries.items()}
+    rows = runner.fetch(
+        "11_locate_broken_values.sql",
+        {"files": files, **bounds},
+        has_staged=any(e["staged"] for e in entries.values()),
+    )
+    bad = []
+    for file, readings, line, payload_type, value in rows:
+        rel = rel_of.get(file, file)
+        unit = "line" if entries.get(rel, {}).get("staged") else "row"
+        bad.append(
+            BadFile(
+                rel,
+                f"{readings} non-numeric value(s) in numeric signals, first at {unit} {line}: "
+                f"{payload_type} = {value!r} (a text signal? add it with --text-signals)",
+            )
+        )
+    return bad
+
+
+def _day_stats(counts: list[tuple]) -> dict[str, Any]:
+    placed: dict[str, int] = {name: 0 for name in DATASETS}
+    rejected: dict[str, int] = {}
+    rows_read = 0
+    distinct = 0
+    for dataset, problem, readings, copies in counts:
+        rows_read += copies
+        distinct += readings
+        if problem is None:
+            placed[dataset] += readings
+        else:
+            rejected[problem] = rejected.get(problem, 0) + readings
+    stats = {
+        "rows_read": rows_read,
+        "duplicates": rows_read - distinct,
+        "placed": placed,
+        "rejected": rejected,
+        "rejected_total": sum(rejected.values()),
+    }
+    if stats["rows_read"] != stats["duplicates"] + sum(placed.values()) + stats["rejected_total"]:
+        raise EtlError(f"rows do not add up: {stats}")
+    return stats
+
+
+def _published_names(day_dir: Path, date: str, layout: str) -> dict[Path, str]:
+    """Where each file written for the day goes, relative to the output folder."""
+    yyyy, mm, dd = date.split("-")
+    names: dict[Path, str] = {}
+    for path in sorted(day_dir.rglob("*.parquet")):
+        rel = path.relative_to(day_dir)
+        parts = rel.parts
+        if parts[0] == "_rejects.parquet":
+            names[path] = f"_rejects/date={date}/rejects.parquet"
+        elif parts[0] == "modules" and layout == "hourly":
+            values = dict(p.split("=", 1) for p in parts[1:-1])
+            names[path] = f"{values['phase']}_{values['module']}/{yyyy}/{mm}/{dd}/{values['hour']}.parquet"
+        else:
+            names[path] = rel.as_posix()
+    return names
+
+
+def _row_counts(runner: SqlRunner, written: dict[Path, str]) -> dict[Path, int]:
+    if not written:
+        return {}
+    rows = runner.con.execute(
+        "select file_name, num_rows from parquet_file_metadata($files)",
+        {"files": [str(p) for p in written]},
+    ).fetchall()
+    return {Path(name): int(n) for name, n in rows}
+
+
+def _check_grid(written: dict[Path, str], rows: dict[Path, int], layout: str) -> None:
+    for path, name in written.items():
+        if name.startswith("_rejects/"):
+            continue
+        hourly = layout == "hourly" and not name.startswith(("phases/", "system/"))
+        expected = GRID_ROWS_PER_HOUR if hourly else GRID_ROWS_PER_DAY
+        if rows[path] != expected:
+            raise EtlError(f"internal check failed: {name} has {rows[path]} rows, expected {expected}")
+
+
+def _publish(
+    state: State,
+    output: Path,
+    date: str,
+    inputs: dict[str, list[int]],
+    written: dict[Path, str],
+    rows: dict[Path, int],
+    stats: dict[str, Any],
+) -> None:
+    """Move the day's files into place, one atomic rename each.
+
+    The state first forgets what made the day, so a run killed halfway
+    through the moves rebuilds the whole day next time.
+    """
+    old = state.days.get(date, {}).get("outputs", [])
+    new = sorted(written.values())
+    state.days[date] = {"inputs": None, "outputs": sorted(set(old) | set(new))}
+    state.save()
+    for path, name in written.items():
+        final = output / name
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, final)
+    _delete_outputs(output, [o for o in old if o not in set(new)])
+    state.days[date] = {
+        "inputs": inputs,
+        "outputs": new,
+        "rows": {name: rows[path] for path, name in written.items()},
+        "stats": stats,
+    }
+    state.save()
+
+
+def _delete_outputs(output: Path, names: list[str]) -> None:
+    for name in names:
+        path = output / name
+        path.unlink(missing_ok=True)
+        parent = path.parent
+        while parent != output and parent.exists() and not any(parent.iterdir()):
+            parent.rmdir()
+            parent = parent.parent
+
+
+def _summary(
+    state: State, settings: Settings, report: RunReport, started_at: dt.datetime, wall: float
+) -> dict[str, Any]:
+    totals: dict[str, Any] = {
+        "rows_read": 0,
+        "duplicates": 0,
+        "placed": {name: 0 for name in DATASETS},
+        "rejected": {},
+    }
+    outputs = []
+    for date in sorted(state.days):
+        record = state.days[date]
+        stats = record.get("stats") or {}
+        totals["rows_read"] += stats.get("rows_read", 0)
+        totals["duplicates"] += stats.get("duplicates", 0)
+        for name, n in stats.get("placed", {}).items():
+            totals["placed"][name] += n
+        for reason, n in stats.get("rejected", {}).items():
+            totals["rejected"][reason] = totals["rejected"].get(reason, 0) + n
+        outputs.extend({"path": name, "rows": n} for name, n in sorted(record.get("rows", {}).items()))
+    input_rows = sum(e["rows"] for e in state.files.values())
+    accounted = totals["duplicates"] + sum(totals["placed"].values()) + sum(totals["rejected"].values())
+    if totals["rows_read"] != input_rows or accounted != input_rows:
+        raise EtlError(
+            f"rows do not add up: the input files hold {input_rows} rows, the days read "
+            f"{totals['rows_read']}, and duplicates + placed + rejected = {accounted}"
+        )
+    return {
+        "pipeline": "telemetry",
+        "started_at": started_at.isoformat(timespec="seconds"),
+        "wall_seconds": round(wall, 3),
+        "settings": {
+            **{k: str(v) if isinstance(v, Path | dt.timedelta) else v for k, v in asdict(settings).items()},
+        },
+        "run": {
+            "files_indexed": report.files_indexed,
+            "days_written": report.days_written,
+            "days_unchanged": report.days_unchanged,
+            "days_removed": report.days_removed,
+            "rows_read": report.rows_read,
+            "duplicates_removed": report.duplicates,
+            "rejected": report.rejected,
+            "newly_quarantined": report.newly_quarantined,
+        },
+        "inputs": {
+            "files": len(state.files),
+            "rows": input_rows,
+            "by_format": _by_format(state),
+        },
+        "totals": {**totals, "check": "rows_read = duplicates + placed + rejected"},
+        "quarantined": [{"file": rel, "reason": q["reason"]} for rel, q in sorted(state.quarantined.items())],
+        "days": sorted(state.days),
+        "outputs": outputs,
+    }
+
+
+def _by_format(state: State) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for rel in state.files:
+        name = rel.lower()
+        kind = next((s for s in (".csv.gz", ".parquet", ".csv", ".jsonl", ".json") if name.endswith(s)), "?")
+        counts[kind] = counts.get(kind, 0) + 1
+    return counts
