@@ -109,8 +109,8 @@ def connect_postgres(settings: PostgresSettings) -> psycopg.Connection:
         if "database" in lowered and "does not exist" in lowered:
             raise EtlError(f"PostgreSQL database missing: {detail}. Create it or set PGDATABASE.") from exc
         raise EtlError(
-            f"cannot reach PostgreSQL: {detail}. Is the server running, and are PGHOST and PGPORT "
-            "(or --dsn, or .env) right?"
+            f"cannot reach PostgreSQL: {detail} (check that the server is up and that PGHOST and PGPORT, "
+            "--dsn or .env name it)"
         ) from exc
     except psycopg.ProgrammingError as exc:  # a malformed connection string
         raise EtlError(f"invalid PostgreSQL connection settings: {exc}") from exc
