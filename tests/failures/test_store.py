@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
+import duckdb
 import psycopg
 import pytest
 
@@ -259,3 +260,19 @@ def test_cli_subprocess_and_help(tmp_path: Path, kit: SimpleNamespace, pg_databa
     )  # fmt: skip
     assert usage.returncode == 2
     assert "not a date or time: 'January'" in usage.stderr
+
+
+def test_bundled_sample_on_embedded_duckdb(tmp_path: Path, no_pg_env: Path) -> None:
+    """The default --input (the generated sample) runs without any server; its bad lines land in rejects."""
+    assert main(["failures", "--output", str(tmp_path), "--quiet"]) == 0
+    assert (tmp_path / "top_equipment.csv").read_text() == "equipment_code,failures\nF80B0653,174\n"
+    assert (tmp_path / "total_failures.csv").read_text().splitlines()[
+        1
+    ] == "2020-01-01 00:00:00,2020-02-01 00:00:00,771"
+    with duckdb.connect(str(tmp_path / "failures.duckdb"), read_only=True) as con:
+        rejects = con.execute("select line_no, reason from rejects order by line_no").fetchall()
+    assert rejects == [
+        (11, 'not a reading line: expected "[YYYY-MM-DD hh:mm:ss] LEVEL sensor[N]: (name value, ...)"'),
+        (21, "sensor 99 maps to no equipment"),
+        (1502, "duplicate of equipment_failure_sensors.log line 6"),
+    ]
