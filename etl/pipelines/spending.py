@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -167,13 +168,27 @@ def read_input(runner: SqlRunner, path: Path, spec: InputFile) -> None:
         raise EtlError(f"input file not found: {path}")
     if path.stat().st_size == 0:
         raise EtlError(f"{path}: the file is empty (expected a header line: {', '.join(spec.required)})")
-    runner.execute("01_read_csv.sql", {"path": path}, table=spec.table)
+    try:
+        runner.execute("01_read_csv.sql", {"path": path}, table=spec.table)
+    except EtlError as exc:
+        raise EtlError(f"{path}: not a readable CSV file (comma-separated, UTF-8): {csv_reason(str(exc))}") from exc
     found = [row[0] for row in runner.fetch("02_list_columns.sql", {"table_name": spec.table})]
     missing = missing_columns(spec.required, found)
     if missing:
         names = ", ".join(repr(m) for m in missing)
         noun = "column" if len(missing) == 1 else "columns"
         raise EtlError(f"{path}: missing {noun} {names} (the header has: {', '.join(found)})")
+
+
+def csv_reason(message: str) -> str:
+    """DuckDB's reason for rejecting a CSV file, without its list of reader options and fixes."""
+    reason = message.split("Invalid Input Error: ", 1)[-1]
+    for marker in (" Possible Solution", " Possible fixes", " The search space", " file = "):
+        reason = reason.split(marker, 1)[0]
+    reason = re.sub(r'^Error when sniffing file "[^"]*"\. ', "", reason)
+    if reason.startswith("It was not possible to automatically detect the CSV parsing dialect"):
+        reason += " (check that every row has as many fields as the header and that every quote is closed)"
+    return reason.strip()
 
 
 def missing_columns(required: Sequence[str], found: Sequence[str]) -> list[str]:

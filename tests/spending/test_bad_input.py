@@ -176,3 +176,27 @@ def test_a_failed_run_leaves_earlier_outputs_untouched(tmp_path, capsys):
     assert run_cli(capsys, bad, out_dir)[0] == 1
     assert {p.name: p.read_bytes() for p in out_dir.iterdir()} == before
     assert sorted(before) == ["age_group_spending.csv", "combined_data.csv", "total_spending_by_age_group.png"]
+
+
+def test_a_row_with_too_many_fields_is_an_error_not_skipped(tmp_path, capsys):
+    folder = write_inputs(
+        tmp_path / "in",
+        CUSTOMERS_HEADER + "1,Ann,Lee,a@x.org,30\n2,Bo,Ek,b@x.org,40,extra\n",
+        PURCHASES_HEADER,
+    )
+    code, out, err = run_cli(capsys, folder, tmp_path / "out")
+    assert (code, out) == (1, "")
+    assert err == (
+        f"Error: {folder / 'customers.csv'}: not a readable CSV file (comma-separated, UTF-8):"
+        " It was not possible to automatically detect the CSV parsing dialect"
+        " (check that every row has as many fields as the header and that every quote is closed)\n"
+    )
+
+
+def test_a_file_that_is_not_utf8(tmp_path, capsys):
+    folder = write_inputs(tmp_path / "in", CUSTOMERS_HEADER, PURCHASES_HEADER)
+    (folder / "customers.csv").write_bytes(CUSTOMERS_HEADER.encode() + b"1,Ren\xe9,Lee,r@x.org,30\n")
+    code, out, err = run_cli(capsys, folder, tmp_path / "out")
+    assert (code, out) == (1, "")
+    assert err.startswith(f"Error: {folder / 'customers.csv'}: not a readable CSV file (comma-separated, UTF-8): ")
+    assert "This file is not utf-8 encoded." in err
