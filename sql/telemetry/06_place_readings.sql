@@ -39,7 +39,7 @@ final as (
         module,
         signal,
         is_text,
-        case when not is_text then parsed end as num,
+        case when not is_text and isfinite(parsed) then parsed end as num,
         case
             when reject_reason is not null then reject_reason
             when coalesce(trim(payload_type), '') = '' then 'missing payload_type'

@@ -1,0 +1,240 @@
+"""Golden tests per SQL stage: given these readings, exactly these rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from etl.engine import SqlRunner, connect
+
+DAY = 1_717_545_600  # 2024-06-05T00:00:00Z
+M11 = [["phase", "1"], ["module", "1"], ["message_source", "master"]]
+BOUNDS = {"day_start": DAY, "day_end": DAY + 86_400}
+
+
+@pytest.fixture
+def runner():
+    con = connect(threads=1)
+    yield SqlRunner(con, "telemetry")
+    con.close()
+
+
+def place(runner, tmp_path, write_readings, rows, text_signals=("system_state",)):
+    files = []
+    for i, chunk in enumerate(rows if isinstance(rows[0], list) else [rows]):
+        files.append(str(write_readings(tmp_path / f"f{i}.parquet", chunk)))
+    runner.execute("04_dedupe_day.sql", {"files": files, **BOUNDS})
+    runner.execute("05_route_tags.sql")
+    runner.execute("06_place_readings.sql", {"text_signals": list(text_signals)})
+
+
+def test_exact_duplicates_count_once_across_files(runner, tmp_path, write_readings):
+    first = [
+        (DAY + 1, "module_voltage", "54.1", M11),
+        (DAY + 1, "module_voltage", "54.1", M11),
+        (DAY + 2, "module_voltage", "54.2", M11),
+    ]
+    second = [
+        (DAY + 1, "module_voltage", "54.1", M11),
+        # same time and tags, another value: not a duplicate
+        (DAY + 2, "module_voltage", "54.3", M11),
+        # same reading with its tags in another order: not an exact duplicate
+        (DAY + 1, "module_voltage", "54.1", [M11[1], M11[0], M11[2]]),
+    ]
+    place(runner, tmp_path, write_readings, [first, second])
+    rows = runner.con.execute(
+        "select timestamp - $d, value, tags, copies from day_readings order by all", {"d": DAY}
+    ).fetchall()
+    assert rows == [
+        (1, "54.1", [["module", "1"], ["phase", "1"], ["message_source", "master"]], 1),
+        (1, "54.1", M11, 3),
+        (2, "54.2", M11, 1),
+        (2, "54.3", M11, 1),
+    ]
+
+
+def test_readings_outside_the_day_are_left_for_their_own_day(runner, tmp_path, write_readings):
+    place(
+        runner,
+        tmp_path,
+        write_readings,
+        [
+            (DAY - 1, "module_voltage", "1", M11),
+            (DAY, "module_voltage", "2", M11),
+            (DAY + 86_399, "module_voltage", "3", M11),
+            (DAY + 86_400, "module_voltage", "4", M11),
+        ],
+    )
+    assert runner.con.execute("select value from day_readings order by 1").fetchall() == [("2",), ("3",)]
+
+
+def test_routing_and_signal_names(runner, tmp_path, write_readings):
+    rows = [
+        (DAY, "module_voltage", "1", M11),
+        (DAY, "cell_voltage", "2", [["phase", "1"], ["module", "1"], ["cell", "10"], ["battery", "1"]]),
+        (DAY, "battery_sensor_temperature", "3", [["sensor", "2"], ["battery", "1"], ["phase", "2"], ["module", "3"]]),
+        (DAY, "phase_current", "4", [["phase", "3"], ["message_source", "master"]]),
+        (DAY, "system_state", "RUN", [["message_source", "master"]]),
+        (DAY, "debug_value", "5", [["debug_value_key", "cb_temp_core"], ["message_source", "master"]]),
+        (DAY, "module_voltage", "6", [["phase", "1"], ["module", "1"], ["message_source", "slave"]]),
+        (DAY, "custom", "7", [["zone", "b"], ["phase", "1"], ["module", "2"], ["alpha", "x"], ["cell", "2"]]),
+        (DAY, "phase_count", "8", []),
+    ]
+    place(runner, tmp_path, write_readings, rows)
+    got = runner.con.execute("select dataset, phase, module, signal, problem from day_placed order by value").fetchall()
+    assert got == [
+        ("modules", "1", "1", "module_voltage", None),
+        ("modules", "1", "1", "cell_voltage__battery_1__cell_10", None),
+        ("modules", "2", "3", "battery_sensor_temperature__battery_1__sensor_2", None),
+        ("phases", "3", None, "phase_current", None),
+        ("system", None, None, "debug_value__debug_value_key_cb_temp_core", None),
+        ("modules", "1", "1", "module_voltage__message_source_slave", None),
+        ("modules", "1", "2", "custom__cell_2__alpha_x__zone_b", None),
+        ("system", None, None, "phase_count", None),
+        ("system", None, None, "system_state", None),
+    ]
+
+
+def test_readings_that_fit_no_dataset_are_rejected_with_a_reason(runner, tmp_path, write_readings):
+    rows = [
+        (DAY, "module_voltage", "1", [["module", "1"]]),
+        (DAY, "module_voltage", "2", [["phase", "1"], ["phase", "2"]]),
+        (DAY, "module_voltage", "3", [["phase", ""]]),
+        (DAY, "module_voltage", "4", [["phase", "1", "extra"]]),
+        (DAY, "module_voltage", "", M11),
+        (DAY, "module_voltage", None, M11),
+        (DAY, "system_state", "", []),
+    ]
+    place(runner, tmp_path, write_readings, rows)
+    got = runner.con.execute("select coalesce(value, '<null>'), problem from day_placed order by all").fetchall()
+    assert got == [
+        ("", "empty value"),
+        ("", "empty value"),
+        ("1", "module tag without a phase tag"),
+        ("2", "malformed tag: a key appears twice"),
+        ("3", "malformed tag: empty key or value"),
+        ("4", "malformed tag: not a [key, value] pair"),
+        ("<null>", "empty value"),
+    ]
+
+
+def test_non_numeric_values_in_numeric_signals_are_marked(runner, tmp_path, write_readings):
+    rows = [
+        (DAY, "module_voltage", "abc", M11),
+        (DAY, "module_voltage", "nan", M11),
+        (DAY, "module_voltage", " 5.5 ", M11),
+        (DAY, "system_state", "RUN", []),
+        (DAY, "new_text_signal", "ON", []),
+    ]
+    place(runner, tmp_path, write_readings, rows, text_signals=("system_state", "new_text_signal"))
+    got = runner.con.execute("select value, num, problem from day_placed order by value").fetchall()
+    assert got == [
+        (" 5.5 ", 5.5, None),
+        ("ON", None, None),
+        ("RUN", None, None),
+        ("abc", None, "non-numeric value"),
+        ("nan", None, "non-numeric value"),
+    ]
+
+
+def write_day(runner, tmp_path, keys=("phase", "module"), dataset="modules", fill=False, max_gap=30):
+    columns = runner.con.execute(
+        "select signal, bool_or(is_text) from day_placed where problem is null and dataset = $d group by 1 order by 1",
+        {"d": dataset},
+    ).fetchall()
+    target = tmp_path / "out" / dataset
+    target.parent.mkdir(exist_ok=True)
+    runner.execute(
+        "09_write_dataset.sql",
+        {"day_start": DAY, "max_gap": dt.timedelta(seconds=max_gap)},
+        dataset=dataset,
+        keys=list(keys),
+        columns=[{"name": n, "is_text": t} for n, t in columns],
+        fill=fill,
+        partitions=[*keys, "date"],
+        target=str(target),
+    )
+    return target
+
+
+def grid(runner, target, where="true"):
+    return runner.con.execute(
+        f"select epoch(timestamp)::bigint - {DAY} as s, * exclude (timestamp) "
+        f"from read_parquet('{target}/**/*.parquet', hive_partitioning = true) where {where} order by all"
+    ).fetchall()
+
+
+def test_bucket_edges_means_and_the_full_grid(runner, tmp_path, write_readings):
+    rows = [
+        (DAY + 0, "module_voltage", "10", M11),
+        (DAY + 4, "module_voltage", "20", M11),  # same bucket [0, 5)
+        (DAY + 5, "module_voltage", "30", M11),  # next bucket starts at t + 5 s
+        (DAY + 86_399, "module_voltage", "40", M11),  # last bucket of the day
+    ]
+    place(runner, tmp_path, write_readings, rows)
+    target = write_day(runner, tmp_path)
+    everything = grid(runner, target)
+    assert len(everything) == 17_280
+    assert [r[0] for r in everything] == list(range(0, 86_400, 5))
+    assert [r for r in everything if r[1] is not None] == [
+        (0, 15.0, dt.date(2024, 6, 5), 1, 1),
+        (5, 30.0, dt.date(2024, 6, 5), 1, 1),
+        (86_395, 40.0, dt.date(2024, 6, 5), 1, 1),
+    ]
+    files = sorted(p.relative_to(target).as_posix() for p in target.rglob("*.parquet"))
+    assert files == ["phase=1/module=1/date=2024-06-05/data_0.parquet"]
+
+
+def test_text_signals_take_the_last_reading_of_the_bucket(runner, tmp_path, write_readings):
+    rows = [
+        (DAY + 10, "system_state", "IDLE", []),
+        (DAY + 13, "system_state", "RUN", []),
+        (DAY + 11, "system_state", "FAULT", []),
+        (DAY + 20, "system_state", "IDLE", []),
+    ]
+    place(runner, tmp_path, write_readings, rows)
+    target = write_day(runner, tmp_path, keys=(), dataset="system")
+    got = [r[:2] for r in grid(runner, target, "system_state is not null")]
+    assert got == [(10, "RUN"), (20, "IDLE")]
+
+
+def test_forward_fill_stops_at_max_gap(runner, tmp_path, write_readings):
+    rows = [
+        (DAY + 0, "module_voltage", "1", M11),
+        (DAY + 60, "module_voltage", "2", M11),
+        (DAY + 62, "module_current", "7", M11),
+    ]
+    place(runner, tmp_path, write_readings, rows)
+    target = write_day(runner, tmp_path, fill=True, max_gap=15)
+    got = [r[:3] for r in grid(runner, target, "epoch(timestamp)::bigint - 1717545600 < 90")]
+    assert got == [
+        (0, None, 1.0),
+        (5, None, 1.0),
+        (10, None, 1.0),
+        (15, None, 1.0),
+        (20, None, None),
+        (25, None, None),
+        (30, None, None),
+        (35, None, None),
+        (40, None, None),
+        (45, None, None),
+        (50, None, None),
+        (55, None, None),
+        (60, 7.0, 2.0),
+        (65, 7.0, 2.0),
+        (70, 7.0, 2.0),
+        (75, 7.0, 2.0),
+        (80, None, None),
+        (85, None, None),
+    ]
+
+
+def test_without_fill_empty_buckets_stay_null(runner, tmp_path, write_readings):
+    place(runner, tmp_path, write_readings, [(DAY + 0, "module_voltage", "1", M11)])
+    target = write_day(runner, tmp_path, fill=False)
+    assert [r[:2] for r in grid(runner, target, "epoch(timestamp)::bigint - 1717545600 < 15")] == [
+        (0, 1.0),
+        (5, None),
+        (10, None),
+    ]
