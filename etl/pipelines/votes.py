@@ -87,11 +87,18 @@ def input_files(root: Path) -> list[Path]:
 
 def run_ingest(args: argparse.Namespace) -> int:
     paths = input_files(args.input)
-    con = connect(args.db, threads=args.threads, memory_limit=args.memory_limit)
+    db = Path(args.db)
+    new_warehouse = not db.exists()
+    con = connect(db, threads=args.threads, memory_limit=args.memory_limit)
     try:
         counts = ingest(con, paths)
-    finally:
+    except BaseException:
         con.close()
+        if new_warehouse:  # a failed first load leaves no empty warehouse behind
+            for leftover in (db, db.with_name(db.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+        raise
+    con.close()
     files = "file" if len(paths) == 1 else "files"
     say(
         f"{len(paths)} {files} ingested into {args.db}: {counts.loaded} loaded, "
