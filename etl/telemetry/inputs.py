@@ -9,6 +9,8 @@ later step reads one format.
 
 from __future__ import annotations
 
+import csv
+import gzip
 import hashlib
 import os
 import re
@@ -122,7 +124,7 @@ def _index_parquet_batch(
     try:
         footers = _footers(runner, list(chunk.values()))
         schemas = _schemas(runner.con, list(chunk.values()))
-    except duckdb.Error:
+    except (duckdb.Error, EtlError):
         # Some file in the batch is broken: find which, one at a time.
         if len(chunk) == 1:
             rel, path = next(iter(chunk.items()))
@@ -198,8 +200,26 @@ def _unreadable(rel: str, path: Path, con: duckdb.DuckDBPyConnection) -> BadFile
     try:
         con.execute("select count(*) from read_parquet($path)", {"path": str(path)}).fetchall()
     except duckdb.Error as exc:
-        return BadFile(rel, f"unreadable parquet: {_short(exc)}")
+        return BadFile(rel, f"unreadable parquet: {_duckdb_words(str(exc))}")
     return BadFile(rel, "unreadable parquet footer")
+
+
+def find_unreadable(con: duckdb.DuckDBPyConnection, entries: dict[str, dict[str, Any]]) -> list[BadFile]:
+    """Read every column of each file to find the ones whose data pages are broken.
+
+    Only runs after a day's read failed, to name the file(s) responsible.
+    """
+    bad = []
+    for rel, entry in entries.items():
+        try:
+            con.execute(
+                "select count(*), sum(timestamp), sum(length(value)), sum(len(tags)), sum(length(payload_type)) "
+                "from read_parquet($path)",
+                {"path": entry["read_path"]},
+            ).fetchall()
+        except duckdb.Error as exc:
+            bad.append(BadFile(rel, f"unreadable parquet: {_duckdb_words(str(exc))}"))
+    return bad
 
 
 def _entry_from_footer(runner: SqlRunner, rel: str, path: Path, footer: dict[str, Any] | None) -> dict[str, Any]:
@@ -257,19 +277,35 @@ def _stage(runner: SqlRunner, rel: str, path: Path, fmt: str, staging: Path) -> 
     digest = hashlib.sha1(rel.encode()).hexdigest()[:16]
     target = staging / f"{digest}.parquet"
     tmp = staging / f"{digest}.parquet.tmp"
+    columns = _csv_header(rel, path) if fmt == "csv" else []
     try:
-        runner.execute("03_stage_file.sql", {"source": str(path)}, format=fmt, target=str(tmp))
+        runner.execute("03_stage_file.sql", {"source": str(path)}, format=fmt, target=str(tmp), csv_columns=columns)
     except EtlError as exc:
         tmp.unlink(missing_ok=True)
-        raise BadFile(rel, f"cannot be read as {fmt.upper()}: {_after_colon(str(exc))}") from exc
+        raise BadFile(rel, f"cannot be read as {fmt.upper()}: {_duckdb_words(str(exc))}") from exc
     os.replace(tmp, target)
     return _entry_from_scan(runner, rel, path, str(target), staged=True)
 
 
-def _after_colon(message: str) -> str:
-    """Drop the SQL-file prefix of an engine error: the user needs DuckDB's words."""
-    return re.sub(r"^\S+\.sql(, line \d+ of the rendered SQL \(.*?\))?: ", "", message)
+def _csv_header(rel: str, path: Path) -> list[str]:
+    """The CSV's column names, checked before DuckDB reads the rows."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8", newline="") as fh:
+            header = next(csv.reader(fh), [])
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise BadFile(rel, f"cannot be read as CSV: {exc}") from exc
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise BadFile(rel, f"wrong schema: missing column(s) {', '.join(missing)} (header: {', '.join(header)})")
+    if len(set(header)) != len(header) or any(not c for c in header):
+        raise BadFile(rel, f"wrong schema: empty or repeated column names in the header: {', '.join(header)}")
+    return header
 
 
-def _short(exc: BaseException) -> str:
-    return " ".join(str(exc).split())[:300]
+def _duckdb_words(message: str) -> str:
+    """DuckDB's own explanation, without our SQL-file prefix or its list of fixes."""
+    message = re.sub(r"^\S+\.sql(, line \d+ of the rendered SQL \(.*?\))?: ", "", message)
+    message = message.split("Possible fixes")[0].split("\nLINE ")[0]
+    message = " ".join(message.split())
+    return message if len(message) <= 300 else message[:297] + "..."

@@ -26,7 +26,7 @@ from etl.engine import SqlRunner, connect
 from etl.errors import EtlError
 from etl.files import write_json_atomic
 from etl.progress import progress
-from etl.telemetry.inputs import SECONDS_PER_DAY, BadFile, discover, index_files, signature
+from etl.telemetry.inputs import SECONDS_PER_DAY, BadFile, discover, find_unreadable, index_files, signature
 from etl.telemetry.state import WORK_DIR, OutputLock, State, clean_scratch
 
 DATASETS = {
@@ -158,7 +158,7 @@ def _index(
     entries, bad = index_files(runner, todo, staging)
     report.files_indexed = len(todo)
     if bad and settings.on_bad_file == "fail":
-        raise EtlError(_bad_message(bad))
+        raise EtlError(_bad_message(bad, settings.input))
     for item in bad:
         _quarantine(state, item, found[item.rel], report)
     for rel, entry in entries.items():
@@ -167,9 +167,10 @@ def _index(
     state.save()
 
 
-def _bad_message(bad: list[BadFile]) -> str:
+def _bad_message(bad: list[BadFile], input_root: Path) -> str:
     more = f" (and {len(bad) - 1} more bad file(s))" if len(bad) > 1 else ""
-    return f"{bad[0]}{more}; use --on-bad-file skip to quarantine bad files and go on"
+    first = bad[0]
+    return f"{input_root / first.rel}: {first.reason}{more}; use --on-bad-file skip to quarantine bad files and go on"
 
 
 def _quarantine(state: State, item: BadFile, path: Path, report: RunReport) -> None:
@@ -216,7 +217,7 @@ def _process_days(
                 rows = _process_day(runner, state, settings, output, scratch, day, plan[day], report)
             except DayBrokenFiles as exc:
                 if settings.on_bad_file == "fail":
-                    raise EtlError(_bad_message(exc.bad)) from None
+                    raise EtlError(_bad_message(exc.bad, settings.input)) from None
                 for item in exc.bad:
                     _quarantine(state, item, Path(state.input_root) / item.rel, report)
                 state.save()
@@ -248,7 +249,13 @@ def _process_day(
     files = [e["read_path"] for e in entries.values()]
     bounds = {"day_start": day * SECONDS_PER_DAY, "day_end": (day + 1) * SECONDS_PER_DAY}
 
-    runner.execute("04_dedupe_day.sql", {"files": files, **bounds})
+    try:
+        runner.execute("04_dedupe_day.sql", {"files": files, **bounds})
+    except EtlError:
+        broken = find_unreadable(runner.con, entries)
+        if broken:
+            raise DayBrokenFiles(broken) from None
+        raise
     runner.execute("05_route_tags.sql")
     runner.execute("06_place_readings.sql", {"text_signals": list(settings.text_signals)})
     counts = runner.fetch("07_count_readings.sql")

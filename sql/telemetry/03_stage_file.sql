@@ -7,7 +7,10 @@
     From: the CSV (read_csv_auto), JSON / JSON-lines or parquet input $source.
     Parameters: $source; jinja: format ('csv', 'json' or 'parquet'), target
     (the parquet path).
-    A malformed line stops the statement with DuckDB's error, which names the line.
+    CSV: the dialect is fixed (comma, double quotes, a header; `csv_columns`
+    are the header's names, all read as text) rather than sniffed, because a
+    sniffer can misread a file with a broken line instead of reporting it;
+    a malformed line stops the statement with DuckDB's error naming the line.
 -#}
 copy (
     with raw as (
@@ -18,8 +21,16 @@ copy (
         from read_csv_auto(
             $source,
             header = true,
-            all_varchar = true,
-            strict_mode = true
+            auto_detect = false,
+            delim = ',',
+            quote = '"',
+            escape = '"',
+            strict_mode = true,
+            columns = {
+                {%- for column in csv_columns %}
+                {{ column | literal }}: 'VARCHAR'{{ "," if not loop.last }}
+                {%- endfor %}
+            }
         )
         {%- elif format == 'parquet' %}
         select
