@@ -19,10 +19,10 @@ import re
 import shutil
 import time
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from etl.engine import SqlRunner, connect
+from etl.engine import SqlRunner, connect, quote_literal
 from etl.errors import EtlError
 from etl.files import write_json_atomic
 from etl.progress import progress
@@ -117,6 +117,7 @@ def run(settings: Settings) -> dict[str, Any]:
         finally:
             con.close()
             shutil.rmtree(scratch, ignore_errors=True)
+        _write_views(output, state, settings)
         summary = _summary(state, settings, report, started_at, time.monotonic() - started)
         write_json_atomic(output / "_summary.json", summary)
     return summary
@@ -412,6 +413,54 @@ def _publish(
         "stats": stats,
     }
     state.save()
+
+
+VIEWS = {
+    "modules": "modules/phase=*/module=*/date=*/*.parquet",
+    "phases": "phases/phase=*/date=*/*.parquet",
+    "system": "system/date=*/*.parquet",
+    "rejects": "_rejects/date=*/*.parquet",
+}
+HOURLY_MODULES = "*_*/[0-9][0-9][0-9][0-9]/[0-9][0-9]/[0-9][0-9]/[0-9][0-9].parquet"
+
+
+def _write_views(output: Path, state: State, settings: Settings) -> None:
+    """Write output/telemetry.duckdb: views over the outputs for the DuckDB shell.
+
+    View paths are relative, so the folder can move (a container mount, a
+    copy); a link named like the folder, pointing to the folder itself, lets
+    the same paths work from the folder's parent and from inside the folder.
+    """
+    prefix = output.name
+    link = output / prefix
+    if not link.is_symlink():
+        if link.exists():
+            raise EtlError(f"{link} exists and is not the link to its folder that the views need")
+        link.symlink_to(".", target_is_directory=True)
+    written = {name for record in state.days.values() for name in record.get("outputs", [])}
+    views = dict(VIEWS)
+    if settings.layout == "hourly":
+        views["modules"] = HOURLY_MODULES
+    work = output / WORK_DIR
+    tmp = work / "telemetry.duckdb.tmp"
+    tmp.unlink(missing_ok=True)
+    con = connect(tmp)
+    try:
+        # The views keep their relative paths; this only lets them bind here.
+        con.execute(f"set file_search_path = {quote_literal(str(output.parent))}")
+        runner = SqlRunner(con, "telemetry")
+        for view, pattern in views.items():
+            hourly = settings.layout == "hourly" and view == "modules"
+            if not any(_matches(name, pattern) for name in written):
+                continue
+            runner.execute("12_create_view.sql", view=view, prefix=prefix, pattern=pattern, hourly=hourly)
+    finally:
+        con.close()
+    os.replace(tmp, output / "telemetry.duckdb")
+
+
+def _matches(name: str, pattern: str) -> bool:
+    return PurePosixPath(name).match(pattern)
 
 
 def _delete_outputs(output: Path, names: list[str]) -> None:
