@@ -13,6 +13,7 @@ table as it was.
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -158,9 +159,10 @@ def load_sales(
 
 def find_inputs(input_dir: Path) -> tuple[list[Path], list[Path]]:
     """Sales CSVs and customer Parquet files under --input; at least one."""
-    sales = discover(input_dir, [".csv"])
-    customers = discover(input_dir, [".parquet"])
-    if not sales and not customers:
+    files = discover(input_dir, [".csv", ".parquet"])
+    sales = [p for p in files if p.name.lower().endswith(".csv")]
+    customers = [p for p in files if p.name.lower().endswith(".parquet")]
+    if not files:
         raise EtlError(f"no input in {input_dir}: expected sales *.csv and/or customer *.parquet files")
     return sales, customers
 
@@ -181,16 +183,23 @@ def stage_inputs(runner: SqlRunner, input_dir: Path, batch: Batch, *, quiet: boo
         params = {"path": path, "source_file": relative_name(path, input_dir)}
         try:
             if kind == "sales":
-                check_sales_header(runner, path)
-                runner.execute("05_read_sales_file.sql", params)
+                check_sales_header(path)
+                runner.execute("04_read_sales_file.sql", params)
             else:
-                runner.execute("06_read_customers_file.sql", params)
+                runner.execute("05_read_customers_file.sql", params)
         except EtlError as exc:
-            raise EtlError(f"{path}: cannot read this {kind} file: {exc}") from exc
+            reason = str(exc).split(" Possible fixes:")[0]
+            raise EtlError(f"{path}: cannot read this {kind} file: {reason}") from exc
 
 
-def check_sales_header(runner: SqlRunner, path: Path) -> None:
-    header = [row[0] for row in runner.fetch("04_read_sales_header.sql", {"path": path})]
+def check_sales_header(path: Path) -> None:
+    """The CSV's first line must name exactly the expected columns, in order:
+    the data read then trusts positions, so a reordered export cannot slip in."""
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            header = next(csv.reader(fh), [])
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise EtlError(f"cannot read the header: {exc}") from exc
     if header != SALES_COLUMNS:
         raise EtlError(f"header is {','.join(header)!r}, expected {','.join(SALES_COLUMNS)!r}")
 
@@ -202,17 +211,19 @@ def merge_bronze(runner: SqlRunner, store: TableStore, batch: Batch) -> None:
         spec = spec_for("bronze", source)
         stored = store.read(spec)
         if stored is None:
-            runner.execute("07_create_empty_bronze.sql", source=source)
+            runner.execute("06_create_empty_bronze.sql", source=source)
         else:
             runner.con.register(f"stored_{spec.sql_name}", stored)
-        runner.execute("08_merge_bronze.sql", params, source=source, columns=columns)
+        runner.execute("07_merge_bronze.sql", params, source=source, columns=columns)
 
 
 def build_silver_and_gold(runner: SqlRunner) -> None:
     """Quality rules, silver, quarantine and the gold models, all in SQL."""
+    runner.execute("08_check_customers.sql")
+    runner.execute("09_check_sales.sql")
+    runner.execute("10_resolve_resends.sql", {"entity": "customer"}, source="customers", key="customer_id")
+    runner.execute("10_resolve_resends.sql", {"entity": "invoice"}, source="sales", key="invoice_no")
     for step in (
-        "09_check_customers.sql",
-        "10_check_sales.sql",
         "11_build_silver_customers.sql",
         "12_build_silver_sales.sql",
         "13_build_silver_quarantine.sql",

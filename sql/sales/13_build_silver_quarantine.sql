@@ -21,6 +21,12 @@ failed_customers as (
     where len(failed_rules) > 0
 ),
 
+failed as (
+    select * from failed_sales
+    union all by name
+    select * from failed_customers
+),
+
 final as (
     select
         record_id,
@@ -32,19 +38,7 @@ final as (
         raw_values,
         batch_id,
         ingested_at,
-    from failed_sales
-    union all
-    select
-        record_id,
-        source_table,
-        source_file,
-        source_row,
-        failed_rules[1] as rule,
-        failed_rules,
-        raw_values,
-        batch_id,
-        ingested_at,
-    from failed_customers
+    from failed
 )
 
 select * from final

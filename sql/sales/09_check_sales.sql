@@ -1,7 +1,7 @@
--- Makes: sales_checked, every bronze sales row once, normalised and typed,
--- with failed_rules: the quality rules it breaks, in this order (empty = it
--- goes to silver). Text is normalised by clean_text (trim, one space) and
--- matched to reference spellings without regard to case; ids are upper-cased.
+-- Makes: sales_row_checked, every bronze sales row once, normalised and typed,
+-- with row_rules: the quality rules it breaks, in this order. Text is
+-- normalised by clean_text (trim, one space) and matched to reference
+-- spellings without regard to case; ids are upper-cased.
 -- Row rules:
 --   missing_invoice_no     invoice_no blank or absent
 --   invalid_invoice_no     invoice_no not `I` followed by digits
@@ -18,13 +18,10 @@
 --   invalid_invoice_date   invoice_date absent, not dd-MM-yyyy (two-digit day
 --                          and month, four-digit year), or not a real date
 --   unknown_customer       no valid customer has this customer_id
--- Then, among rows that pass, the values received last (ingested_at,
--- source_file, source_row) win for each invoice_no and the first row that
--- carried them is kept (an identical re-send changes nothing). Other rows:
---   duplicate_invoice      same values as the kept row
---   superseded_invoice     different values: a later row corrected them
--- From: bronze_sales, customers_checked. Parameters: none.
-create or replace temp table sales_checked as
+-- content holds the values that make two rows of one invoice_no the same;
+-- 10_resolve_resends.sql then settles re-sent invoices.
+-- From: bronze_sales, customers_row_checked. Parameters: none.
+create or replace temp table sales_row_checked as
 with
 bronze as (
     select * from bronze_sales
@@ -58,8 +55,8 @@ malls (mall_key, shopping_mall) as (
 
 valid_customers as (
     select distinct customer_id
-    from customers_checked
-    where len(failed_rules) = 0
+    from customers_row_checked
+    where len(row_rules) = 0
 ),
 
 normalised as (
@@ -69,16 +66,20 @@ normalised as (
         bronze.source_row,
         bronze.ingested_at,
         bronze.batch_id,
-        clean_text(bronze.quantity) as raw_quantity,
-        clean_text(bronze.price) as raw_price,
         clean_text(bronze.invoice_date) as raw_invoice_date,
         upper(clean_text(bronze.invoice_no)) as invoice_no,
         upper(clean_text(bronze.customer_id)) as customer_id,
         price_list.category,
         malls.shopping_mall,
-        try_cast(clean_text(bronze.quantity) as integer) as quantity,
+        case
+            when regexp_full_match(clean_text(bronze.quantity), '-?[0-9]+')
+                then try_cast(clean_text(bronze.quantity) as integer)
+        end as quantity,
         price_list.unit_price,
-        try_cast(clean_text(bronze.price) as decimal(12, 2)) as line_total,
+        case
+            when regexp_full_match(clean_text(bronze.price), '-?[0-9]+(\.[0-9]{1,2})?')
+                then try_cast(clean_text(bronze.price) as decimal(12, 2))
+        end as line_total,
         try_strptime(clean_text(bronze.invoice_date), '%d-%m-%Y')::date as invoice_date,
         to_json({
             invoice_no: bronze.invoice_no,
@@ -108,10 +109,7 @@ row_checked as (
             case when shopping_mall is null then 'unknown_shopping_mall' end,
             case when quantity is null then 'invalid_quantity' end,
             case when quantity <= 0 then 'non_positive_quantity' end,
-            case
-                when line_total is null or not regexp_full_match(raw_price, '-?[0-9]+(\.[0-9]{1,2})?')
-                    then 'invalid_price'
-            end,
+            case when line_total is null then 'invalid_price' end,
             case when line_total <= 0 then 'non_positive_price' end,
             case
                 when quantity > 0 and line_total > 0 and line_total <> quantity * unit_price
@@ -130,9 +128,9 @@ row_checked as (
     from normalised
 ),
 
-passing as (
+final as (
     select
-        *,
+        * exclude (raw_invoice_date),
         {
             customer_id: customer_id,
             category: category,
@@ -142,41 +140,6 @@ passing as (
             invoice_date: invoice_date,
         } as content,
     from row_checked
-    where len(row_rules) = 0
-),
-
-ranked as (
-    select
-        *,
-        last_value(content) over whole_history as surviving_content,
-    from passing
-    window whole_history as (
-        partition by invoice_no
-        order by ingested_at, source_file, source_row
-        rows between unbounded preceding and unbounded following
-    )
-),
-
-resolved as (
-    select
-        record_id,
-        case
-            when content is distinct from surviving_content then ['superseded_invoice']
-            when row_number() over (
-                partition by invoice_no, content is not distinct from surviving_content
-                order by ingested_at, source_file, source_row
-            ) > 1 then ['duplicate_invoice']
-            else []
-        end as set_rules,
-    from ranked
-),
-
-final as (
-    select
-        row_checked.* exclude (row_rules, raw_quantity, raw_price, raw_invoice_date),
-        coalesce(resolved.set_rules, row_checked.row_rules) as failed_rules,
-    from row_checked
-    left join resolved using (record_id)
 )
 
 select * from final

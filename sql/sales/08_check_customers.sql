@@ -1,19 +1,16 @@
--- Makes: customers_checked, every bronze customer row once, normalised and
--- typed, with failed_rules: the quality rules it breaks, in the order below
--- (empty = it goes to silver). Row rules:
+-- Makes: customers_row_checked, every bronze customer row once, normalised and
+-- typed, with row_rules: the quality rules it breaks, in the order below.
+-- Row rules:
 --   missing_customer_id    customer_id blank or absent
 --   invalid_customer_id    customer_id not `C` followed by digits
 --   invalid_gender         gender not male/female (any case, any spacing)
 --   invalid_age            age given but not a whole number from 0 to 120
 --                          (a missing age is allowed: age band `unknown`)
 --   invalid_payment_method payment_method not cash, credit card, debit card
--- Then, among rows that pass, the values received last (ingested_at,
--- source_file, source_row) win for each customer_id, and the first row that
--- carried them is kept (an identical re-send changes nothing). Other rows:
---   duplicate_customer     same values as the kept row
---   superseded_customer    different values: a later row corrected them
+-- content holds the values that make two rows of one customer_id the same;
+-- 10_resolve_resends.sql then settles re-sent customers.
 -- From: bronze_customers. Parameters: none.
-create or replace temp table customers_checked as
+create or replace temp table customers_row_checked as
 with
 bronze as (
     select * from bronze_customers
@@ -34,11 +31,13 @@ normalised as (
         bronze.source_row,
         bronze.ingested_at,
         bronze.batch_id,
-        bronze.customer_id as raw_customer_id,
         bronze.age as raw_age,
         upper(clean_text(bronze.customer_id)) as customer_id,
         genders.gender,
-        try_cast(clean_text(bronze.age) as integer) as age,
+        case
+            when regexp_full_match(clean_text(bronze.age), '-?[0-9]+')
+                then try_cast(clean_text(bronze.age) as integer)
+        end as age,
         payment_methods.payment_method,
         to_json({
             customer_id: bronze.customer_id,
@@ -69,46 +68,11 @@ row_checked as (
     from normalised
 ),
 
-passing as (
-    select
-        *,
-        {gender: gender, age: age, payment_method: payment_method} as content,
-    from row_checked
-    where len(row_rules) = 0
-),
-
-ranked as (
-    select
-        *,
-        last_value(content) over whole_history as surviving_content,
-    from passing
-    window whole_history as (
-        partition by customer_id
-        order by ingested_at, source_file, source_row
-        rows between unbounded preceding and unbounded following
-    )
-),
-
-resolved as (
-    select
-        record_id,
-        case
-            when content is distinct from surviving_content then ['superseded_customer']
-            when row_number() over (
-                partition by customer_id, content is not distinct from surviving_content
-                order by ingested_at, source_file, source_row
-            ) > 1 then ['duplicate_customer']
-            else []
-        end as set_rules,
-    from ranked
-),
-
 final as (
     select
-        row_checked.* exclude (row_rules, raw_customer_id, raw_age),
-        coalesce(resolved.set_rules, row_checked.row_rules) as failed_rules,
+        * exclude (raw_age),
+        {gender: gender, age: age, payment_method: payment_method} as content,
     from row_checked
-    left join resolved using (record_id)
 )
 
 select * from final

@@ -1,7 +1,8 @@
 -- Makes: this file's rows appended to incoming_sales, every value as text;
 -- source_row is the 1-based data row (the header is not counted), in file
--- order. strict_mode turns a ragged or badly quoted line into an error that
--- names the line.
+-- order. The dialect is fixed (no sniffing: a damaged line must not change
+-- how the rest is read) and strict_mode turns a ragged or badly quoted line
+-- into an error that names the line. The header was checked before.
 -- From: the CSV at $path. Parameters: $path, $source_file (its name relative
 -- to --input).
 insert into incoming_sales
@@ -10,11 +11,20 @@ raw as (
     select *
     from read_csv(
         $path,
+        auto_detect = false,
         header = true,
+        columns = {
+            invoice_no: 'varchar',
+            customer_id: 'varchar',
+            category: 'varchar',
+            quantity: 'varchar',
+            price: 'varchar',
+            invoice_date: 'varchar',
+            shopping_mall: 'varchar',
+        },
         delim = ',',
         quote = '"',
         escape = '"',
-        all_varchar = true,
         strict_mode = true,
         null_padding = false
     )
