@@ -118,7 +118,7 @@ def run_outliers(args: argparse.Namespace) -> int:
         rows = outlier_weeks(con, str(args.db))
     finally:
         con.close()
-    print(format_table(("Year", "WeekNumber", "VoteCount"), rows))
+    say(format_table(("Year", "WeekNumber", "VoteCount"), rows), quiet=args.quiet)
     return 0
 
 
@@ -133,8 +133,10 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     parser = subparsers.add_parser(
         PIPELINE,
         help="blog votes warehouse: ingest JSON lines, show outlier weeks",
-        description="A DuckDB warehouse of blog votes (schema blog_analysis) without duplicates, "
-        "and the view of the weeks whose vote count is an outlier.",
+        description=(
+            "A DuckDB warehouse of blog votes (schema blog_analysis) without duplicates, and the\n"
+            "view of the weeks whose vote count is an outlier. See docs/votes.md."
+        ),
         epilog="examples:\n"
         "  python etl_process.py votes ingest --input ../shared/data/votes/votes.jsonl\n"
         "  python etl_process.py votes outliers",
@@ -146,10 +148,13 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         "ingest",
         parents=[common],
         help="load JSON-lines vote files into blog_analysis.votes",
-        description="Load one JSON-lines file, or every .jsonl/.ndjson file under a folder, into "
-        "blog_analysis.votes in one transaction. A vote Id is stored once: a line whose Id is already "
-        "present with the same content is skipped, with different content it is rejected. Malformed "
-        "lines go to blog_analysis.votes_rejects with file, line number, raw text and reason.",
+        description=(
+            "Load one JSON-lines file, or every .jsonl/.ndjson file under a folder, into\n"
+            "blog_analysis.votes in one transaction. A vote Id is stored once: a line whose Id\n"
+            "is already present with the same content is skipped, with different content it is\n"
+            "rejected. Malformed lines go to blog_analysis.votes_rejects with file, line number,\n"
+            "raw text and reason. See docs/votes.md."
+        ),
         epilog="examples:\n"
         "  python etl_process.py votes ingest\n"
         "  python etl_process.py votes ingest --input ../shared/data/votes/votes.jsonl --db warehouse.db",
@@ -169,8 +174,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         "outliers",
         parents=[common],
         help="recreate blog_analysis.outlier_weeks and print it",
-        description="Recreate the view blog_analysis.outlier_weeks (weeks whose vote count differs from "
-        "the mean weekly count by more than 20 %%) and print its rows. Loads nothing.",
+        description=(
+            "Recreate the view blog_analysis.outlier_weeks (the weeks whose vote count is more\n"
+            "than 20 % away from the mean weekly count) and print its rows. Loads nothing.\n"
+            "See docs/votes.md for the week convention."
+        ),
         epilog="examples:\n"
         "  python etl_process.py votes outliers\n"
         "  python etl_process.py votes outliers --db /tmp/warehouse.db",
