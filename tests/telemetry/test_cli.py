@@ -1,0 +1,89 @@
+"""The telemetry command through main(argv) and as a subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from etl.cli import main
+from etl.paths import DATA_DIR, PROJECT_ROOT
+
+
+def test_default_command_runs_telemetry_and_prints_one_line(tmp_path, capsys):
+    code = main(["--input", str(DATA_DIR), "--output", str(tmp_path / "out"), "--threads", "2"])
+    assert code == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1
+    assert out[0].startswith("telemetry: 2 day(s) written, 0 unchanged, 100,422 rows read, 83,315 duplicates removed,")
+    summary = json.loads((tmp_path / "out/_summary.json").read_text())
+    assert summary["totals"]["rows_read"] == 100_422
+
+
+def test_quiet_prints_nothing(tmp_path, capsys):
+    assert main(["telemetry", "--input", str(DATA_DIR), "--output", str(tmp_path / "out"), "--quiet"]) == 0
+    assert capsys.readouterr() == ("", "")
+
+
+def test_missing_input_is_one_error_line_and_exit_1(tmp_path, capsys):
+    code = main(["--input", str(tmp_path / "nope"), "--output", str(tmp_path / "out")])
+    assert code == 1
+    captured = capsys.readouterr()
+    assert captured.err == f"Error: input folder not found: {tmp_path / 'nope'}\n"
+    assert "Traceback" not in captured.err
+
+
+def test_verbose_shows_the_traceback(tmp_path, capsys):
+    code = main(["--input", str(tmp_path / "nope"), "--output", str(tmp_path / "out"), "--verbose"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err
+    assert err.endswith(f"Error: input folder not found: {tmp_path / 'nope'}\n")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--layout", "daily"], "argument --layout: invalid choice: 'daily'"),
+        (["--fill", "forward", "--max-gap", "soon"], "argument --max-gap: not a duration: 'soon'"),
+        (["--threads", "0"], "argument --threads: must be at least 1, not 0"),
+    ],
+)
+def test_bad_usage_exits_2(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["telemetry", *argv])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_as_a_subprocess_with_exit_codes(tmp_path):
+    ok = subprocess.run(
+        [sys.executable, "etl_process.py", "--input", "data/", "--output", str(tmp_path / "out"), "--quiet"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert (ok.returncode, ok.stdout, ok.stderr) == (0, "", "")
+    assert (tmp_path / "out/modules/phase=2/module=2/date=2024-06-06/data_0.parquet").exists()
+
+    failed = subprocess.run(
+        [sys.executable, "etl_process.py", "--input", str(tmp_path / "missing"), "--output", str(tmp_path / "o")],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert (failed.returncode, failed.stdout) == (1, "")
+    assert failed.stderr == f"Error: input folder not found: {tmp_path / 'missing'}\n"
+
+    usage = subprocess.run(
+        [sys.executable, "etl_process.py", "--layout", "weekly"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert usage.returncode == 2
