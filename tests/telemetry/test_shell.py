@@ -1,0 +1,84 @@
+"""The README's DuckDB-shell session runs through the installed shell, from the
+project root and from inside the output folder."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from etl.paths import DATA_DIR, PROJECT_ROOT
+from etl.telemetry.pipeline import Settings, run
+
+
+def readme_session() -> str:
+    text = (PROJECT_ROOT / "README.md").read_text()
+    match = re.search(r"<!-- shell-session -->\n```sql\n(.*?)```", text, re.S)
+    assert match, "README.md has no shell session"
+    return match.group(1)
+
+
+def duckdb_shell() -> str:
+    beside = Path(sys.executable).parent / "duckdb"
+    found = str(beside) if beside.exists() else shutil.which("duckdb")
+    if not found:
+        pytest.fail("the DuckDB shell (duckdb-cli from requirements.txt) is not installed")
+    return found
+
+
+def test_shell_version_matches_the_library():
+    import duckdb
+
+    out = subprocess.run([duckdb_shell(), "--version"], capture_output=True, text=True, check=True).stdout
+    assert out.split()[0] == f"v{duckdb.__version__}"
+
+
+def test_readme_session_from_the_project_root_and_from_the_output_folder(tmp_path):
+    project = tmp_path / "project"
+    run(Settings(input=DATA_DIR, output=project / "output", quiet=True))
+    shell = duckdb_shell()
+    session = readme_session()
+    from_root = subprocess.run(
+        [shell, "-csv", "output/telemetry.duckdb"], input=session, cwd=project, capture_output=True, text=True
+    )
+    from_output = subprocess.run(
+        [shell, "-csv", "telemetry.duckdb"], input=session, cwd=project / "output", capture_output=True, text=True
+    )
+    assert (from_root.returncode, from_root.stderr) == (0, "")
+    assert from_output.stdout == from_root.stdout
+    lines = from_root.stdout.splitlines()
+    assert lines[0] == "timestamp,module_voltage,module_current,module_state_of_charge"
+    assert [line.split(",")[0] for line in lines[1:4]] == [
+        "2024-06-05 06:00:00+00",
+        "2024-06-05 06:00:10+00",
+        "2024-06-05 06:00:15+00",
+    ]
+    assert lines[4] == "phase,module,date,voltage_pct"
+    assert lines[5:9] == [
+        "1,1,2024-06-05,2.17",
+        "1,1,2024-06-06,1.96",
+        "1,2,2024-06-05,2.17",
+        "1,2,2024-06-06,1.96",
+    ]
+    assert lines[9] == "phase,module,timestamp,spread_mv,cells"
+    assert len(lines) == 13
+    assert all(line.endswith(",4") for line in lines[10:13])
+
+
+def test_views_cover_every_dataset(tmp_path):
+    out = tmp_path / "output"
+    run(Settings(input=DATA_DIR, output=out, quiet=True))
+    query = "select table_name from information_schema.tables order by 1; select count(*) from modules;"
+    result = subprocess.run(
+        [duckdb_shell(), "-csv", "-noheader", "telemetry.duckdb"],
+        input=query,
+        cwd=out,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.splitlines() == ["modules", "phases", "system", str(8 * 17_280)]
