@@ -99,6 +99,8 @@ def connect(
         raise EtlError(f"cannot open DuckDB database {database}: {_first_line(exc)}") from exc
     # ICU is built in but only takes the zone once loaded, not as a connect option.
     con.execute("set TimeZone = 'UTC'")
+    # Progress is ours to show (tqdm, off when not a terminal), not DuckDB's.
+    con.execute("set enable_progress_bar = false")
     return con
 
 

@@ -1,0 +1,175 @@
+"""Benchmark of the telemetry pipeline against a plain DuckDB scan of its input.
+
+In one run, for each dataset, it measures in separate processes (so that each
+one's peak RSS is its own):
+  a) a plain scan reading every column:
+     SELECT count(*), sum(timestamp), sum(length(value)), sum(len(tags)) FROM read_parquet(...)
+  b) the full pipeline on the same files (default settings);
+  c) a re-run on unchanged input (and whether it rewrote anything);
+  d) adding the last day to a processed history, against a run over that day alone.
+It prints wall time, rows/s, peak RSS and the ratios. The machine may be busy:
+compare the ratios, which are taken within one run.
+
+    python benchmarks/telemetry.py --real                 # ../shared/data/telemetry
+    python benchmarks/telemetry.py --full-scale           # a generated 78-day export (~393 M rows)
+    python benchmarks/telemetry.py --full-scale --days 10 # a smaller generated history
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))
+
+from etl.paths import SHARED_DATA_DIR  # noqa: E402
+
+SCAN = """
+import sys, duckdb
+con = duckdb.connect()
+con.execute("set enable_progress_bar = false")
+print(con.execute(
+    "select count(*), sum(timestamp), sum(length(value)), sum(len(tags)) from read_parquet($files)",
+    {"files": sys.argv[1]},
+).fetchone()[0])
+"""
+
+
+@dataclass
+class Measure:
+    wall: float
+    peak_rss_mb: float
+    output: str
+
+
+def measure(cmd: list[str]) -> Measure:
+    started = time.monotonic()
+    proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.monotonic() - started
+    out = proc.stdout.read() if proc.stdout else ""
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark step failed ({proc.returncode}): {' '.join(cmd)}")
+    return Measure(wall, usage.ru_maxrss / 1024, out.strip())
+
+
+def scan(folder: Path) -> Measure:
+    return measure([sys.executable, "-c", SCAN, f"{folder}/**/*.parquet"])
+
+
+def pipeline(inp: Path, out: Path, *extra: str) -> Measure:
+    return measure([sys.executable, "etl_process.py", "--input", str(inp), "--output", str(out), "--quiet", *extra])
+
+
+def output_mtimes(out: Path) -> dict[str, int]:
+    return {
+        str(p.relative_to(out)): p.stat().st_mtime_ns
+        for p in out.rglob("*")
+        if p.is_file() and not str(p.relative_to(out)).startswith(".telemetry")
+    }
+
+
+def link_days(source: Path, target: Path, days: list[Path]) -> None:
+    """Hard-link the files of `days` (folders under source) into target."""
+    for day in days:
+        for path in day.rglob("*.parquet"):
+            dest = target / path.relative_to(source)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(path, dest)
+            except OSError:
+                shutil.copy2(path, dest)
+
+
+def bench(name: str, source: Path, work: Path) -> None:
+    days = sorted(p for p in source.glob("*/*/*") if p.is_dir())
+    print(f"\n== {name}: {source} ({len(days)} day folders)", flush=True)
+    a = scan(source)
+    rows = int(a.output)
+    out = work / "out"
+    shutil.rmtree(out, ignore_errors=True)
+    b = pipeline(source, out)
+    before = output_mtimes(out)
+    c = pipeline(source, out)
+    rewritten = sum(1 for k, v in output_mtimes(out).items() if before.get(k) != v)
+
+    history, alone = work / "history", work / "alone"
+    for folder in (history, alone):
+        shutil.rmtree(folder, ignore_errors=True)
+    link_days(source, history / "in", days[:-1])
+    link_days(source, alone / "in", days[-1:])
+    pipeline(history / "in", history / "out")
+    link_days(source, history / "in", days[-1:])
+    d_add = pipeline(history / "in", history / "out")
+    d_alone = pipeline(alone / "in", alone / "out")
+
+    print(f"rows: {rows:,}")
+    print(f"{'step':<34}{'wall s':>10}{'rows/s':>16}{'peak RSS MB':>14}")
+    for label, m in (
+        ("(a) scan, every column", a),
+        ("(b) pipeline, full run", b),
+        ("(c) pipeline, re-run unchanged", c),
+        ("(d) add the last day to history", d_add),
+        ("    the last day alone", d_alone),
+    ):
+        rate = f"{rows / m.wall:,.0f}" if label.startswith(("(a)", "(b)")) else "-"
+        print(f"{label:<34}{m.wall:>10.2f}{rate:>16}{m.peak_rss_mb:>14.0f}")
+    print(f"ratio (b)/(a): {b.wall / a.wall:.2f}   (b) - 4 x (a): {b.wall - 4 * a.wall:+.2f} s")
+    print(f"re-run: {c.wall:.2f} s, files rewritten: {rewritten}")
+    print(f"add one day / that day alone: {d_add.wall / d_alone.wall:.2f}")
+    print(f"peak RSS of the pipeline: {max(b.peak_rss_mb, c.peak_rss_mb, d_add.peak_rss_mb):.0f} MB", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--real", action="store_true", help="benchmark ../shared/data/telemetry")
+    parser.add_argument("--full-scale", action="store_true", help="benchmark a generated export")
+    parser.add_argument("--days", type=int, default=78, help="days of the generated export")
+    parser.add_argument("--work", type=Path, help="scratch folder (default: a temporary one)")
+    args = parser.parse_args()
+    if not (args.real or args.full_scale):
+        args.real = True
+    work = args.work or Path(tempfile.mkdtemp(prefix="telemetry-bench-"))
+    try:
+        if args.real:
+            source = SHARED_DATA_DIR / "telemetry"
+            if not source.exists():
+                raise SystemExit(f"no real data at {source}")
+            bench("real sample", source, work / "real")
+        if args.full_scale:
+            generated = work / "generated"
+            started = time.monotonic()
+            subprocess.run(
+                [
+                    sys.executable,
+                    "etl_process.py",
+                    "generate-telemetry",
+                    "--output",
+                    str(generated),
+                    "--days",
+                    str(args.days),
+                    "--preset",
+                    "full",
+                    "--quiet",
+                ],
+                cwd=PROJECT_ROOT,
+                check=True,
+            )
+            print(f"\ngenerated {args.days} days in {time.monotonic() - started:.0f} s", flush=True)
+            bench(f"generated, {args.days} days", generated, work / "full")
+    finally:
+        if args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
