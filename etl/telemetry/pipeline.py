@@ -14,6 +14,7 @@ Memory grows with one day's data, never with the history.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import shutil
@@ -119,8 +120,28 @@ def run(settings: Settings) -> dict[str, Any]:
             shutil.rmtree(scratch, ignore_errors=True)
         _write_views(output, state, settings)
         summary = _summary(state, settings, report, started_at, time.monotonic() - started)
-        write_json_atomic(output / "_summary.json", summary)
+        _write_summary(output / "_summary.json", summary)
     return summary
+
+
+def _write_summary(path: Path, summary: dict[str, Any]) -> None:
+    """Write the summary unless only the run's own facts changed.
+
+    A re-run on unchanged input then rewrites no file at all; the summary on
+    disk describes the outputs and the last run that changed them.
+    """
+    run_facts = ("started_at", "wall_seconds", "run")
+    if path.exists():
+        try:
+            old = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:
+            old = {}
+        same = {k: v for k, v in old.items() if k not in run_facts} == {
+            k: v for k, v in json.loads(json.dumps(summary, default=str)).items() if k not in run_facts
+        }
+        if same and not summary["run"]["days_written"] and not summary["run"]["days_removed"]:
+            return
+    write_json_atomic(path, summary)
 
 
 def _reset_if_needed(state: State, settings: Settings, input_root: Path, output: Path) -> None:
@@ -441,6 +462,10 @@ def _write_views(output: Path, state: State, settings: Settings) -> None:
     views = dict(VIEWS)
     if settings.layout == "hourly":
         views["modules"] = HOURLY_MODULES
+    wanted = sorted(v for v, pattern in views.items() if any(_matches(name, pattern) for name in written))
+    target = output / "telemetry.duckdb"
+    if target.exists() and state.views == {"prefix": prefix, "views": wanted, "layout": settings.layout}:
+        return
     work = output / WORK_DIR
     tmp = work / "telemetry.duckdb.tmp"
     tmp.unlink(missing_ok=True)
@@ -449,14 +474,15 @@ def _write_views(output: Path, state: State, settings: Settings) -> None:
         # The views keep their relative paths; this only lets them bind here.
         con.execute(f"set file_search_path = {quote_literal(str(output.parent))}")
         runner = SqlRunner(con, "telemetry")
-        for view, pattern in views.items():
+        for view in wanted:
+            pattern = views[view]
             hourly = settings.layout == "hourly" and view == "modules"
-            if not any(_matches(name, pattern) for name in written):
-                continue
             runner.execute("12_create_view.sql", view=view, prefix=prefix, pattern=pattern, hourly=hourly)
     finally:
         con.close()
-    os.replace(tmp, output / "telemetry.duckdb")
+    os.replace(tmp, target)
+    state.views = {"prefix": prefix, "views": wanted, "layout": settings.layout}
+    state.save()
 
 
 def _matches(name: str, pattern: str) -> bool:

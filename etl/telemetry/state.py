@@ -31,6 +31,7 @@ class State:
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     quarantined: dict[str, dict[str, Any]] = field(default_factory=dict)
     days: dict[str, dict[str, Any]] = field(default_factory=dict)
+    views: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path) -> State:
@@ -49,6 +50,7 @@ class State:
             files=data.get("files", {}),
             quarantined=data.get("quarantined", {}),
             days=data.get("days", {}),
+            views=data.get("views", {}),
         )
 
     def save(self) -> None:
@@ -61,6 +63,7 @@ class State:
                 "files": self.files,
                 "quarantined": self.quarantined,
                 "days": self.days,
+                "views": self.views,
             },
         )
 

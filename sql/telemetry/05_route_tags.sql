@@ -57,6 +57,7 @@ ranked as (
 final as (
     select
         tag_hash,
+        tags,
         case
             when has_malformed_pair then 'malformed tag: not a [key, value] pair'
             when has_empty_part then 'malformed tag: empty key or value'

@@ -1,18 +1,20 @@
 {#-
     Makes: the day's rejected readings as one parquet file, each with the
     reason, so nothing leaves the pipeline without a trace.
-    From: day_placed, readings whose problem rejects them.
+    From: day_placed, readings whose problem rejects them, and their tags
+    from day_tags.
     Parameters: jinja: target (a parquet file path).
 -#}
 copy (
     select
-        problem as reason,
-        to_timestamp(timestamp) as timestamp,
-        payload_type,
-        value,
-        tags,
-        copies
-    from day_placed
-    where problem is not null and problem <> 'non-numeric value'
-    order by timestamp, payload_type, value
+        p.problem as reason,
+        to_timestamp(p.timestamp) as timestamp,
+        p.payload_type,
+        p.value,
+        t.tags,
+        p.copies
+    from day_placed as p
+    inner join day_tags as t on p.tag_hash = t.tag_hash
+    where p.problem is not null and p.problem <> 'non-numeric value'
+    order by p.timestamp, p.payload_type, p.value, t.tags
 ) to {{ target | literal }} (format parquet, compression zstd)
