@@ -1,0 +1,195 @@
+"""The figures: which files are made, that they are PNGs of the expected size,
+and that days with gaps and missing signals still plot."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from etl import plots
+from etl.cli import main
+from etl.errors import EtlError
+from etl.paths import PROJECT_ROOT
+from etl.plots import plot_all, series_label, with_breaks
+
+from .conftest import DAY, make_output, png_size, tags
+
+M11, M12, M21 = tags("1", "1"), tags("1", "2"), tags("2", "1")
+
+
+def full_module(t: int, module_tags: list) -> list[tuple]:
+    """Every module-level signal of one module at one time."""
+    phase, module = module_tags[0][1], module_tags[1][1]
+    cells = [
+        (t, "cell_voltage", str(3.9 - c / 100), tags(phase, module, battery="1", cell=str(c))) for c in range(1, 5)
+    ]
+    return [
+        (t, "module_voltage", "54.1", module_tags),
+        (t, "battery_voltage", "54.0", tags(phase, module, battery="1")),
+        (t, "module_current", "-3.5", module_tags),
+        (t, "module_state_of_charge", "0.61", module_tags),
+        (t, "module_temperature", "24.5", module_tags),
+        (t, "battery_sensor_temperature", "23.5", tags(phase, module, battery="1", sensor="1")),
+        *cells,
+    ]
+
+
+# Day 1: module 1/1 has every signal in two bursts (06:00-06:10 and 18:00-18:10,
+# a gap of hours between); module 1/2 has only its voltage; module 2/1 only a
+# state of charge; phase 1 has currents. Day 2: one module voltage, no phases.
+ROWS = [
+    *(row for s in range(0, 600, 10) for row in full_module(DAY + 6 * 3600 + s, M11)),
+    *(row for s in range(0, 600, 10) for row in full_module(DAY + 18 * 3600 + s, M11)),
+    *((DAY + 7 * 3600 + s, "module_voltage", "53", M12) for s in range(0, 300, 8)),
+    (DAY + 12 * 3600, "module_state_of_charge", "0.4", M21),
+    *((DAY + 6 * 3600 + s, "phase_current", "12.5", tags("1")) for s in range(0, 600, 10)),
+    (DAY + 86_400 + 60, "module_voltage", "52", M11),
+]
+
+DAY1 = [
+    "plots/2024-06-05/module_p1_m1.png",
+    "plots/2024-06-05/module_p1_m2.png",
+    "plots/2024-06-05/module_p2_m1.png",
+    "plots/2024-06-05/overview_soc.png",
+    "plots/2024-06-05/phase_currents.png",
+]
+DAY2 = ["plots/2024-06-06/module_p1_m1.png", "plots/2024-06-06/overview_soc.png"]
+
+
+def made_names(out, paths):
+    return sorted(p.relative_to(out).as_posix() for p in paths)
+
+
+def files_under(out):
+    return sorted(p.relative_to(out).as_posix() for p in (out / "plots").rglob("*"))
+
+
+@pytest.fixture(scope="module")
+def pipeline_output(tmp_path_factory):
+    """The telemetry outputs of ROWS, made once for the module (the run is the slow part)."""
+    return make_output(tmp_path_factory.mktemp("plots"), ROWS)
+
+
+@pytest.fixture
+def output(pipeline_output, tmp_path):
+    """A fresh copy of the outputs for each test, which then writes its plots into it."""
+    copy = tmp_path / "output"
+    shutil.copytree(pipeline_output, copy, symlinks=True)
+    return copy
+
+
+def test_every_kind_of_plot_is_made_as_a_png_of_its_size(output):
+    made = plot_all(output, quiet=True)
+    assert made_names(output, made) == sorted(DAY1 + DAY2)
+    # Nothing else is left behind: no temp files, no empty folders.
+    assert files_under(output) == sorted(["plots/2024-06-05", "plots/2024-06-06", *DAY1, *DAY2])
+    sizes = {name: png_size(output / name) for name in DAY1 + DAY2}
+    for name, size in sizes.items():
+        kind = name.rsplit("/", 1)[1]
+        expected = {"overview_soc.png": plots.OVERVIEW_SIZE, "phase_currents.png": plots.PHASES_SIZE}
+        assert size == expected.get(kind, plots.MODULE_SIZE), name
+
+
+def test_plotting_again_replaces_the_files(output):
+    plot_all(output, date="2024-06-06", quiet=True)
+    first = (output / DAY2[0]).stat().st_mtime_ns
+    plot_all(output, date="2024-06-06", quiet=True)
+    assert files_under(output) == sorted(["plots/2024-06-06", *DAY2])
+    assert (output / DAY2[0]).stat().st_mtime_ns >= first
+
+
+def test_phase_and_module_choose_module_figures_only(output):
+    made = plot_all(output, phase="1", module="2", quiet=True)
+    assert made_names(output, made) == ["plots/2024-06-05/module_p1_m2.png"]
+    made = plot_all(output, phase="1", date="2024-06-06", quiet=True)
+    assert made_names(output, made) == ["plots/2024-06-06/module_p1_m1.png"]
+
+
+def test_a_filter_matching_nothing_is_an_error(output):
+    with pytest.raises(EtlError) as err:
+        plot_all(output, module="7", date="2024-06-05", quiet=True)
+    assert str(err.value) == f"no module day files in {output / 'modules'} match module=7, date=2024-06-05"
+
+
+def test_no_outputs_is_a_clear_error(tmp_path):
+    with pytest.raises(EtlError) as err:
+        plot_all(tmp_path / "missing")
+    assert str(err.value) == f"output folder not found: {tmp_path / 'missing'} (run the telemetry pipeline first)"
+    with pytest.raises(EtlError) as err:
+        plot_all(tmp_path)
+    assert str(err.value) == (
+        f"no telemetry outputs in {tmp_path} (no modules/ folder): "
+        f"run `python etl_process.py --input data/ --output {tmp_path}` first"
+    )
+
+
+def test_hourly_layout_is_named_in_the_error(telemetry_output):
+    out = telemetry_output([(DAY, "module_voltage", "54", M11)], layout="hourly")
+    assert json.loads((out / "_summary.json").read_text())["settings"]["layout"] == "hourly"
+    with pytest.raises(EtlError, match=r"written with --layout hourly .* the plots read the hive layout only"):
+        plot_all(out)
+
+
+def test_gaps_become_nan_breaks():
+    times, values = with_breaks([(0.0, 1.0, False), (10.0, 2.0, False), (500.0, 3.0, True), (510.0, 4.0, False)])
+    assert times.astype("int64").tolist() == [0, 10_000, 500_000, 500_000, 510_000]
+    assert times.dtype == np.dtype("datetime64[ms]")
+    assert np.isnan(values[2])
+    assert [v for v in values.tolist() if v == v] == [1.0, 2.0, 3.0, 4.0]
+
+
+@pytest.mark.parametrize(
+    ("name", "label"),
+    [
+        ("module_voltage", "module"),
+        ("module_temperature", "module"),
+        ("battery_voltage__battery_1", "battery 1"),
+        ("battery_sensor_temperature__battery_2__sensor_10", "battery 2, sensor 10"),
+        ("phase_current", "phase current"),
+    ],
+)
+def test_series_labels(name, label):
+    assert series_label(name) == label
+
+
+def test_cli_plot_command(output, capsys):
+    assert main(["plot", "--output", str(output), "--date", "2024-06-06"]) == 0
+    assert capsys.readouterr().out == f"plot: 2 file(s) in {output / 'plots'}\n"
+    assert main(["plot", "--output", str(output / "nowhere")]) == 1
+    assert capsys.readouterr().err == (
+        f"Error: output folder not found: {output / 'nowhere'} (run the telemetry pipeline first)\n"
+    )
+    with pytest.raises(SystemExit) as usage:
+        main(["plot", "--output", str(output), "--date", "5 June"])
+    assert usage.value.code == 2
+    assert capsys.readouterr().err.endswith("error: argument --date: not a date (YYYY-MM-DD): '5 June'\n")
+
+
+def test_telemetry_plots_flag_plots_after_the_run(tmp_path, capsys):
+    from .conftest import write_readings
+
+    write_readings(tmp_path / "in" / "a.parquet", [(DAY + 5, "module_voltage", "54", M11)])
+    code = main(["--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"), "--plots", "--threads", "1"])
+    assert code == 0
+    assert capsys.readouterr().out.splitlines()[-1] == f"plots: 2 file(s) in {tmp_path / 'out' / 'plots'}"
+    assert files_under(tmp_path / "out") == [
+        "plots/2024-06-05",
+        "plots/2024-06-05/module_p1_m1.png",
+        "plots/2024-06-05/overview_soc.png",
+    ]
+
+
+def test_cli_as_a_subprocess(output):
+    done = subprocess.run(
+        [sys.executable, "etl_process.py", "plot", "--output", str(output), "--phase", "2", "--quiet"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    assert files_under(output) == ["plots/2024-06-05", "plots/2024-06-05/module_p2_m1.png"]
