@@ -135,6 +135,11 @@ def main() -> None:
     parser.add_argument("--full-scale", action="store_true", help="benchmark a generated export")
     parser.add_argument("--days", type=int, default=78, help="days of the generated export")
     parser.add_argument("--work", type=Path, help="scratch folder (default: a temporary one)")
+    parser.add_argument(
+        "--generated",
+        type=Path,
+        help="a generated export to reuse (made there first if the folder does not exist)",
+    )
     args = parser.parse_args()
     if not (args.real or args.full_scale):
         args.real = True
@@ -146,25 +151,28 @@ def main() -> None:
                 raise SystemExit(f"no real data at {source}")
             bench("real sample", source, work / "real")
         if args.full_scale:
-            generated = work / "generated"
+            generated = args.generated or work / "generated"
             started = time.monotonic()
-            subprocess.run(
-                [
-                    sys.executable,
-                    "etl_process.py",
-                    "generate-telemetry",
-                    "--output",
-                    str(generated),
-                    "--days",
-                    str(args.days),
-                    "--preset",
-                    "full",
-                    "--quiet",
-                ],
-                cwd=PROJECT_ROOT,
-                check=True,
-            )
-            print(f"\ngenerated {args.days} days in {time.monotonic() - started:.0f} s", flush=True)
+            if generated.exists():
+                print(f"\nreusing the generated export in {generated}")
+            else:
+                subprocess.run(
+                    [
+                        sys.executable,
+                        "etl_process.py",
+                        "generate-telemetry",
+                        "--output",
+                        str(generated),
+                        "--days",
+                        str(args.days),
+                        "--preset",
+                        "full",
+                        "--quiet",
+                    ],
+                    cwd=PROJECT_ROOT,
+                    check=True,
+                )
+                print(f"\ngenerated {args.days} days in {time.monotonic() - started:.0f} s", flush=True)
             bench(f"generated, {args.days} days", generated, work / "full")
     finally:
         if args.work is None:

@@ -26,6 +26,8 @@ PRESETS = {
     # day with about 75 % duplicates, about 110 files a day.
     "full": {"phases": 3, "modules": 8, "cells": 14, "file_seconds": 780},
 }
+# Days generated from scratch; later days are shifted copies of these.
+TEMPLATE_DAYS = {"sample": 10_000, "full": 7}
 _NAME = re.compile(r"telemetry-export-metrics-\d+-(\d{4})-(\d{2})-(\d{2})-")
 
 
@@ -37,9 +39,9 @@ def day_shape(preset: str, index: int, rng: random.Random) -> tuple[list[list[in
             # are exported after midnight (into the next day's folder)
             return [[6 * HOUR, 6 * HOUR + 30 * 60], [23 * HOUR + 40 * 60, 24 * HOUR]], 1
         return [[11 * HOUR, 11 * HOUR + 45 * 60]], 2
-    outage = rng.randrange(0, 20) * HOUR
-    exporters = 2 if index % 13 == 0 else 1
-    return [[0, outage], [outage + 4 * HOUR, 24 * HOUR]], exporters
+    outage = rng.randrange(0, 23) * HOUR
+    exporters = 2 if index % 13 == 12 else 1
+    return [[0, outage], [outage + HOUR, 24 * HOUR]], exporters
 
 
 def generate(output: Path, *, start: dt.date, days: int, preset: str = "sample", seed: int = 7) -> dict[str, int]:
@@ -54,36 +56,51 @@ def generate(output: Path, *, start: dt.date, days: int, preset: str = "sample",
     runner = SqlRunner(con, "generate")
     files = rows = 0
     try:
+        templates: dict[int, list[str]] = {}
         for index in progress(range(days), desc="generating days", unit="day"):
             day = start + dt.timedelta(days=index)
             windows, exporters = day_shape(preset, index, rng)
             target = scratch / day.isoformat()
             day_start = int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
-            runner.execute(
-                "01_telemetry_day.sql",
-                {
-                    "day_start": day_start,
-                    "windows": [w for w in windows if w[1] > w[0]],
-                    "exporters": exporters,
-                    "seed": seed,
-                    **{k: v for k, v in PRESETS[preset].items()},
-                },
-                target=str(target),
-            )
+            template = index % TEMPLATE_DAYS[preset]
+            if template in templates:
+                runner.execute(
+                    "02_shift_day.sql",
+                    {"files": templates[template], "shift_days": index - template},
+                    target=str(target),
+                )
+            else:
+                runner.execute(
+                    "01_telemetry_day.sql",
+                    {
+                        "day_start": day_start,
+                        "windows": [w for w in windows if w[1] > w[0]],
+                        "exporters": exporters,
+                        "seed": seed,
+                        **{k: v for k, v in PRESETS[preset].items()},
+                    },
+                    target=str(target),
+                )
             parts = sorted(target.glob("file_key=*/*.parquet"))
             rows += con.execute(
                 "select coalesce(sum(num_rows), 0) from parquet_file_metadata($files)",
                 {"files": [str(p) for p in parts]},
             ).fetchone()[0]
+            made_here = []
             for part in parts:
                 name = part.parent.name.split("=", 1)[1]
                 match = _NAME.match(name)
                 if not match:
                     raise EtlError(f"generator made an unexpected file name: {name}")
                 final = output.joinpath(*match.groups(), f"{name}.parquet")
+                if final.exists():
+                    raise EtlError(f"generator wrote two files for {final}")
                 final.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(part, final)
+                made_here.append(str(final))
                 files += 1
+            if template not in templates:
+                templates[template] = made_here
     finally:
         con.close()
         shutil.rmtree(scratch, ignore_errors=True)

@@ -381,6 +381,8 @@ def _published_names(day_dir: Path, date: str, layout: str) -> dict[Path, str]:
             names[path] = f"{values['phase']}_{values['module']}/{yyyy}/{mm}/{dd}/{values['hour']}.parquet"
         else:
             names[path] = rel.as_posix()
+    if len(set(names.values())) != len(names):
+        raise EtlError(f"internal check failed: a partition of {date} was written as several files")
     return names
 
 

@@ -141,18 +141,10 @@ copy (
         ) as s (kind, payload_type, tags) on j.kind = s.kind
     ),
 
-    readings as (
+    keyed as (
         select
-            t,
-            payload_type,
-            tags || [['message_source', 'master']] as tags,
-            case
-                when payload_type = 'system_state'
-                    then case when (t // 3600) % 3 = 0 then 'IDLE' else 'RUN' end
-                when payload_type in ('phase_count', 'phase_module_count') then x::bigint::varchar
-                -- float32 readings printed as doubles, as the exporter does
-                else (x + ((hash(t, payload_type, tags, $seed) % 1000) / 1000.0 - 0.5) * 0.02)::float::double::varchar
-            end as value
+            *,
+            hash(t, payload_type, tags, $seed) as noise
         from (
             select * from module_readings
             union all
@@ -162,12 +154,28 @@ copy (
         )
     ),
 
+    readings as (
+        select
+            t,
+            payload_type,
+            noise,
+            tags || [['message_source', 'master']] as tags,
+            case
+                when payload_type = 'system_state'
+                    then case when (t // 3600) % 3 = 0 then 'IDLE' else 'RUN' end
+                when payload_type in ('phase_count', 'phase_module_count') then x::bigint::varchar
+                -- float32 readings printed as doubles, as the exporter does
+                else (x + ((noise % 1000) / 1000.0 - 0.5) * 0.02)::float::double::varchar
+            end as value
+        from keyed
+    ),
+
     copies as (
         -- each exporter sends a reading in 2 to 6 consecutive files
         select
             r.*,
             e.range as exporter,
-            (r.t - $day_start) // $file_seconds + unnest(range(2 + (hash(r.t, r.payload_type, r.tags, $seed) % 5)::bigint)) as file_no
+            (r.t - $day_start) // $file_seconds + unnest(range(2 + (r.noise // 1000 % 5)::bigint)) as file_no
         from readings as r
         cross join range(1, $exporters + 1) as e
     ),
@@ -186,8 +194,9 @@ copy (
             payload_type,
             value,
             tags,
-            (row_number() over (partition by exporter, file_no order by t, payload_type, tags) - 1)::bigint
-                as __index_level_0__,
+            noise,
+            -- the exporter's pandas index: not data; here a running number
+            (row_number() over () - 1)::bigint as __index_level_0__,
             'telemetry-export-metrics-' || exporter || '-' || strftime(exported_at, '%Y-%m-%d-%H-%M-%S') || '-'
             || substr(md5(concat(file_no, '-', exporter, '-', $seed, '-', $day_start)), 1, 8) || '-'
             || substr(md5(concat($seed, '-', file_no, '-', exporter)), 1, 4) || '-3'
@@ -197,8 +206,7 @@ copy (
         from files
     )
 
-    select * from final
-    order by file_key, __index_level_0__
+    select * exclude (noise) from final
 ) to {{ target | literal }} (
     format parquet,
     compression snappy,

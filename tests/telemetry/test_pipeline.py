@@ -215,3 +215,23 @@ def test_forward_fill_setting_reaches_the_outputs(tmp_path, write_readings, run_
     con = duckdb.connect()
     got = con.execute(f"select count(module_voltage) from {single(tmp_path / 'output' / DAY1_FILE)}").fetchone()
     assert got == (3,)  # the reading's bucket and two carried 5 s buckets
+
+
+def test_hourly_layout_with_the_full_topology_writes_one_file_per_hour(tmp_path, write_readings, run_pipeline):
+    # 24 modules x 24 hours = 576 partitions in one COPY: more than DuckDB keeps
+    # open by default, which would split partitions into several files.
+    rows = [
+        (DAY + 3600 * h + 1, "module_voltage", str(h), [["phase", str(p)], ["module", str(m)]])
+        for p in range(1, 4)
+        for m in range(1, 9)
+        for h in range(24)
+    ]
+    write_readings(tmp_path / "input/a.parquet", rows)
+    summary = run_pipeline(layout="hourly")
+    hourly = [o for o in summary["outputs"] if not o["path"].startswith(("phases/", "system/"))]
+    assert len(hourly) == 576
+    assert {o["rows"] for o in hourly} == {720}
+    con = duckdb.connect()
+    assert con.execute(
+        f"select count(*), sum(module_voltage) from read_parquet('{tmp_path}/output/3_8/2024/06/05/*.parquet')"
+    ).fetchone() == (24 * 720, sum(range(24)))
