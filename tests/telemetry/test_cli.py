@@ -17,9 +17,9 @@ def test_default_command_runs_telemetry_and_prints_one_line(tmp_path, capsys):
     assert code == 0
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 1
-    assert out[0].startswith("telemetry: 2 day(s) written, 0 unchanged, 100,422 rows read, 83,315 duplicates removed,")
+    assert out[0].startswith("telemetry: 2 day(s) written, 0 unchanged, 101,243 rows read, 84,136 duplicates removed,")
     summary = json.loads((tmp_path / "out/_summary.json").read_text())
-    assert summary["totals"]["rows_read"] == 100_422
+    assert summary["totals"]["rows_read"] == 101_243
 
 
 def test_quiet_prints_nothing(tmp_path, capsys):

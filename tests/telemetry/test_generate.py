@@ -18,7 +18,7 @@ def listing(root):
 def test_generator_reproduces_the_bundled_sample(tmp_path):
     made = generate(tmp_path, start=dt.date(2024, 6, 5), days=2, preset="sample", seed=7)
     assert listing(tmp_path) == listing(DATA_DIR)
-    assert made == {"files": 48, "rows": 100_422}
+    assert made == {"files": 48, "rows": 101_243}
     con = duckdb.connect()
     for name in listing(DATA_DIR):
         query = "select * from read_parquet($p) order by __index_level_0__"
