@@ -102,7 +102,7 @@ def plot_all(
         chosen = _list_files(runner, root, phase, module, date)
         module_days = [f for f in chosen if f.dataset == "modules"]
         if not module_days:
-            raise EtlError(f"no module day files in {root / 'modules'} match {_describe_filter(phase, module, date)}")
+            raise EtlError(f"no module day files in {root / 'modules'}{_describe_filter(phase, module, date)}")
         day_names = [] if phase is not None or module is not None else sorted({f.date for f in module_days})
         bar = progress(total=len(module_days) + len(day_names), desc="plots", unit="plot", quiet=quiet)
         made: list[Path] = []
@@ -171,7 +171,7 @@ def _list_files(
 
 def _describe_filter(phase: str | None, module: str | None, date: str | None) -> str:
     parts = [f"{name}={value}" for name, value in (("phase", phase), ("module", module), ("date", date)) if value]
-    return ", ".join(parts) if parts else "(no filter)"
+    return " match " + ", ".join(parts) if parts else ""
 
 
 # --- figures -----------------------------------------------------------------

@@ -21,6 +21,7 @@ import duckdb
 import pytest
 
 from etl.paths import DATA_DIR, PROJECT_ROOT
+from etl.telemetry.pipeline import Settings, run
 
 pytestmark = pytest.mark.container
 
@@ -28,8 +29,6 @@ IMAGE = "localhost/data-engineer-challenge:test"
 CONTAINER_BASE = PROJECT_ROOT.parent / "shared" / "tools" / "container-base"
 HOST_UID, HOST_GID = 1234, 2345  # a host user who is not the image's user
 IMAGE_UID = 10001  # the image's `etl` user
-SAMPLE_DAYS = ["2024-06-05", "2024-06-06"]
-SAMPLE_MODULES = [f"phase={p}/module={m}" for p in (1, 2) for m in (1, 2)]
 
 
 def unavailable(reason: str) -> None:
@@ -89,31 +88,67 @@ def owners(root: Path) -> set[tuple[int, int]]:
     return {(p.lstat().st_uid, p.lstat().st_gid) for p in [root, *root.rglob("*")]}
 
 
-def check_sample_outputs(out: Path) -> None:
-    modules = sorted(p.relative_to(out).as_posix() for p in (out / "modules").rglob("*.parquet"))
-    assert modules == [f"modules/{m}/date={d}/data_0.parquet" for m in SAMPLE_MODULES for d in SAMPLE_DAYS]
+@pytest.fixture(scope="module")
+def host_run(tmp_path_factory) -> tuple[Path, dict]:
+    """The same pipeline run on the host: the container must write the same files and totals."""
+    out = tmp_path_factory.mktemp("host") / "output"
+    return out, run(Settings(input=DATA_DIR, output=out, quiet=True))
+
+
+OUTPUT_GLOBS = ("modules/*/*/*/*.parquet", "phases/*/*/*.parquet", "system/*/*.parquet", "_rejects/*/*.parquet")
+
+
+def data_files(out: Path) -> list[str]:
+    """The parquet outputs (explicit globs: the output folder holds a link to itself)."""
+    return sorted(p.relative_to(out).as_posix() for pattern in OUTPUT_GLOBS for p in out.glob(pattern))
+
+
+def check_sample_outputs(out: Path, host_run: tuple[Path, dict]) -> list[str]:
+    """Same files as the host run, every module file a full day, same summary; returns the module files."""
+    host_out, host_summary = host_run
+    files = data_files(out)
+    assert files == data_files(host_out)
+    modules = [f for f in files if f.startswith("modules/")]
+    assert modules, "no module day files"
     con = duckdb.connect()
     rows = con.execute(
-        "select count(*), count(distinct filename) from read_parquet($files, filename = true) group by filename",
+        "select count(*) from read_parquet($files, filename = true) group by filename",
         {"files": [str(out / m) for m in modules]},
     ).fetchall()
-    assert rows == [(17_280, 1)] * 8
+    assert rows == [(17_280,)] * len(modules)
     summary = json.loads((out / "_summary.json").read_text())
-    assert summary["days"] == SAMPLE_DAYS
-    assert summary["inputs"]["files"] == 48
+    for key in ("days", "inputs", "totals", "outputs"):
+        assert summary[key] == host_summary[key], key
+    assert summary["inputs"]["files"] == len(list(DATA_DIR.rglob("*.parquet")))
     assert summary["settings"]["output"] == "/app/output"
+    return modules
+
+
+def expected_plots(modules: list[str], files: list[str]) -> list[str]:
+    """One figure per module file; per day the SoC overview, and the phase currents if the day has phases."""
+    names = []
+    for m in modules:
+        _, phase, module, date, _ = m.split("/")
+        names.append(f"plots/{date[5:]}/module_p{phase[6:]}_m{module[7:]}.png")
+    for date in {m.split("/")[3][5:] for m in modules}:
+        names.append(f"plots/{date}/overview_soc.png")
+        if any(f.startswith("phases/") and f"/date={date}/" in f for f in files):
+            names.append(f"plots/{date}/phase_currents.png")
+    return sorted(names)
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give the output folder to another host user")
-def test_default_command_writes_files_the_host_user_owns(image, container, tmp_path):
+def test_default_command_writes_files_the_host_user_owns(image, container, tmp_path, host_run):
     assert image["Entrypoint"] == ["etl-entrypoint"]
     assert image["Cmd"] == ["--input", "/app/data", "--output", "/app/output"]
     out = owned_output(tmp_path, HOST_UID, HOST_GID)
     # Exactly what `docker run -v $(pwd)/data:/app/data -v $(pwd)/output:/app/output image` runs.
     done = container({DATA_DIR: "/app/data", out: "/app/output"}, *image["Entrypoint"], *image["Cmd"])
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("telemetry: 2 day(s) written, 0 unchanged, 100,422 rows read")
-    check_sample_outputs(out)
+    days = len(host_run[1]["days"])
+    rows = host_run[1]["inputs"]["rows"]
+    assert done.stdout.startswith(f"telemetry: {days} day(s) written, 0 unchanged, {rows:,} rows read")
+    modules = check_sample_outputs(out, host_run)
     assert owners(out) == {(HOST_UID, HOST_GID)}
     assert (out / "_summary.json").stat().st_mode & 0o777 == 0o664
 
@@ -121,19 +156,15 @@ def test_default_command_writes_files_the_host_user_owns(image, container, tmp_p
     done = container({out: "/app/output"}, *image["Entrypoint"], "plot", "--output", "/app/output", "--quiet")
     assert (done.returncode, done.stdout) == (0, ""), done.stderr
     plots = sorted(p.relative_to(out).as_posix() for p in (out / "plots").rglob("*.png"))
-    assert plots == [
-        f"plots/{d}/{name}.png"
-        for d in SAMPLE_DAYS
-        for name in ("module_p1_m1", "module_p1_m2", "module_p2_m1", "module_p2_m2", "overview_soc", "phase_currents")
-    ]
+    assert plots == expected_plots(modules, data_files(out))
     assert owners(out / "plots") == {(HOST_UID, HOST_GID)}
 
 
-def test_root_owned_output_is_given_to_the_image_user(image, container, tmp_path):
+def test_root_owned_output_is_given_to_the_image_user(image, container, tmp_path, host_run):
     out = owned_output(tmp_path, 0, 0)  # as Docker makes a host folder that did not exist
     done = container({DATA_DIR: "/app/data", out: "/app/output"}, *image["Entrypoint"], "--quiet", *image["Cmd"])
     assert (done.returncode, done.stdout) == (0, ""), done.stderr
-    check_sample_outputs(out)
+    check_sample_outputs(out, host_run)
     assert owners(out) == {(IMAGE_UID, IMAGE_UID)}
 
 

@@ -3,11 +3,12 @@ and the committed copy carries the outputs of such a run."""
 
 from __future__ import annotations
 
+import duckdb
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from etl.paths import PROJECT_ROOT
+from etl.paths import DATA_DIR, PROJECT_ROOT
 
 NOTEBOOK = PROJECT_ROOT / "notebook.ipynb"
 
@@ -25,9 +26,11 @@ def test_notebook_runs_in_a_fresh_kernel():
     cells = code_cells(nb)
     assert [cell.execution_count for cell in cells] == list(range(1, len(cells) + 1))
     text = "".join(out.get("text", "") for cell in cells for out in cell.outputs)
-    assert "48 raw files under data/" in text
-    assert '"rows_read": 100422' in text
-    assert "plots/2024-06-05/overview_soc.png" in text
+    files = sorted(DATA_DIR.rglob("*.parquet"))
+    rows = duckdb.connect().execute("select count(*) from read_parquet($f)", {"f": [str(f) for f in files]}).fetchone()
+    assert f"{len(files)} raw files under data/" in text
+    assert f'"rows_read": {rows[0]}' in text
+    assert "/overview_soc.png" in text
     images = [out for cell in cells for out in cell.outputs if "image/png" in out.get("data", {})]
     assert len(images) == 3
 

@@ -126,6 +126,10 @@ def test_no_outputs_is_a_clear_error(tmp_path):
         f"no telemetry outputs in {tmp_path} (no modules/ folder): "
         f"run `python etl_process.py --input data/ --output {tmp_path}` first"
     )
+    (tmp_path / "modules").mkdir()
+    with pytest.raises(EtlError) as err:
+        plot_all(tmp_path)
+    assert str(err.value) == f"no module day files in {tmp_path / 'modules'}"
 
 
 def test_hourly_layout_is_named_in_the_error(telemetry_output):
