@@ -100,7 +100,7 @@ def connect(
     # ICU is built in but only takes the zone once loaded, not as a connect option.
     con.execute("set TimeZone = 'UTC'")
     # Progress is ours to show (tqdm, off when not a terminal), not DuckDB's.
-    con.execute("set enable_progress_bar = false")
+    con.execute("pragma disable_progress_bar")
     # COPY ... PARTITION_BY splits a partition into several files once more than
     # this many are open; pipelines that name files by partition need one each.
     con.execute("set partitioned_write_max_open_files = 100000")
