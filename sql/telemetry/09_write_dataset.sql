@@ -142,7 +142,7 @@ copy (
     order by {% for key in keys %}{{ key | ident }}, {% endfor %}timestamp
 ) to {{ target | literal }} (
     format parquet,
-    compression zstd,
+    compression snappy,
     partition_by ({% for column in partitions %}{{ column | ident }}{{ ", " if not loop.last }}{% endfor %}),
     filename_pattern 'data_{i}',
     write_partition_columns false

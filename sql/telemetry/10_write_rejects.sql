@@ -17,4 +17,4 @@ copy (
     inner join day_tags as t on p.tag_hash = t.tag_hash
     where p.problem is not null and p.problem <> 'non-numeric value'
     order by p.timestamp, p.payload_type, p.value, t.tags
-) to {{ target | literal }} (format parquet, compression zstd)
+) to {{ target | literal }} (format parquet, compression snappy)
