@@ -17,16 +17,18 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
 import etl.cli
 from etl.errors import EtlError
-from etl.failures_store import DuckDbStore, PostgresStore, Store, postgres_settings
 from etl.files import discover, write_json_atomic
 from etl.paths import SAMPLES_DIR
 from etl.progress import progress, say
+
+if TYPE_CHECKING:
+    from etl.failures_store import Store
 
 ORDER = 70
 DEFAULT_INPUT = SAMPLES_DIR / "failures"
@@ -144,6 +146,9 @@ def run(args: argparse.Namespace) -> int:
 
 def open_store(args: argparse.Namespace) -> Store:
     """PostgreSQL when any setting names one; otherwise the embedded DuckDB database, said out loud."""
+    # psycopg loads only when this command runs, not on every CLI start.
+    from etl.failures_store import DuckDbStore, PostgresStore, postgres_settings
+
     settings = postgres_settings(args.dsn, args.env_file)
     if settings is not None:
         return PostgresStore(settings, threads=args.threads, memory_limit=args.memory_limit)

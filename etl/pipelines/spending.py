@@ -24,7 +24,6 @@ from etl.engine import SqlRunner, connect
 from etl.errors import EtlError
 from etl.paths import OUTPUT_DIR, SAMPLES_DIR
 from etl.progress import progress, say
-from etl.spending_chart import ChartBar, draw_chart
 
 ORDER = 60
 PIPELINE = "spending"
@@ -241,6 +240,9 @@ def write_outputs(runner: SqlRunner, output_dir: Path, *, currency: str | None) 
             temps[name] = _temp_path(output_dir, name)
         runner.execute("10_write_combined.sql", {"path": temps[COMBINED_CSV]})
         runner.execute("11_write_age_group_spending.sql", {"path": temps[SUMMARY_CSV]})
+        # matplotlib loads only when a chart is drawn, not on every CLI start.
+        from etl.spending_chart import ChartBar, draw_chart
+
         bars = [ChartBar(*row) for row in runner.fetch("12_read_age_group_spending.sql")]
         draw_chart(bars, temps[CHART_PNG], currency=currency)
         for name, temp in temps.items():
