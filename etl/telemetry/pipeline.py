@@ -112,6 +112,7 @@ def run(settings: Settings) -> dict[str, Any]:
         con = connect(threads=settings.threads, memory_limit=settings.memory_limit, temp_directory=work / "spill")
         try:
             runner = SqlRunner(con, "telemetry")
+            runner.execute("04_create_known_tags.sql")
             report = RunReport()
             _index(runner, state, settings, input_root, work / "staged", report)
             _process_days(runner, state, settings, output, scratch, report)
@@ -272,15 +273,16 @@ def _process_day(
     bounds = {"day_start": day * SECONDS_PER_DAY, "day_end": (day + 1) * SECONDS_PER_DAY}
 
     try:
-        runner.execute("04_dedupe_day.sql", {"files": files, **bounds})
+        runner.execute("05_dedupe_day.sql", {"files": files, **bounds})
     except EtlError:
         broken = find_unreadable(runner.con, entries)
         if broken:
             raise DayBrokenFiles(broken) from None
         raise
-    runner.execute("05_route_tags.sql")
-    runner.execute("06_place_readings.sql", {"text_signals": list(settings.text_signals)})
-    counts = runner.fetch("07_count_readings.sql")
+    _learn_tags(runner, files, bounds)
+    runner.execute("08_route_tags.sql")
+    runner.execute("09_place_readings.sql", {"text_signals": list(settings.text_signals)})
+    counts = runner.fetch("10_count_readings.sql")
     if any(problem == BROKEN_VALUE for _, problem, _, _ in counts):
         raise DayBrokenFiles(_locate_broken(runner, entries, files, bounds))
 
@@ -290,7 +292,7 @@ def _process_day(
         shutil.rmtree(day_dir)
     day_dir.mkdir(parents=True)
     columns: dict[str, list[dict[str, Any]]] = {}
-    for dataset, signal, is_text in runner.fetch("08_list_signals.sql"):
+    for dataset, signal, is_text in runner.fetch("11_list_signals.sql"):
         columns.setdefault(dataset, []).append({"name": signal, "is_text": bool(is_text)})
     for dataset, keys in DATASETS.items():
         if dataset not in columns:
@@ -298,7 +300,7 @@ def _process_day(
         hourly = settings.layout == "hourly" and dataset == "modules"
         partitions = [*keys, "hour"] if hourly else [*keys, "date"]
         runner.execute(
-            "09_write_dataset.sql",
+            "12_write_dataset.sql",
             {"day_start": bounds["day_start"], "max_gap": settings.max_gap},
             dataset=dataset,
             keys=list(keys),
@@ -308,7 +310,7 @@ def _process_day(
             target=str(day_dir / dataset),
         )
     if stats["rejected_total"]:
-        runner.execute("10_write_rejects.sql", target=str(day_dir / "_rejects.parquet"))
+        runner.execute("13_write_rejects.sql", target=str(day_dir / "_rejects.parquet"))
 
     written = _published_names(day_dir, date, settings.layout)
     rows = _row_counts(runner, written)
@@ -320,12 +322,26 @@ def _process_day(
     return stats["rows_read"]
 
 
+TAG_BATCH = 8
+
+
+def _learn_tags(runner: SqlRunner, files: list[str], bounds: dict[str, int]) -> None:
+    """Teach known_tags the day's new tag sets, reading as few files as it takes."""
+    for start in range(0, len(files), TAG_BATCH):
+        new = [h for (h,) in runner.fetch("06_list_new_tags.sql")]
+        if not new:
+            return
+        runner.execute("07_learn_tags.sql", {"files": files[start : start + TAG_BATCH], "hashes": new, **bounds})
+    if runner.fetch("06_list_new_tags.sql"):
+        raise EtlError("internal check failed: a tag hash of the day was found in none of its files")
+
+
 def _locate_broken(
     runner: SqlRunner, entries: dict[str, dict[str, Any]], files: list[str], bounds: dict[str, int]
 ) -> list[BadFile]:
     rel_of = {e["read_path"]: rel for rel, e in entries.items()}
     rows = runner.fetch(
-        "11_locate_broken_values.sql",
+        "14_locate_broken_values.sql",
         {"files": files, **bounds},
         has_staged=any(e["staged"] for e in entries.values()),
     )
@@ -479,7 +495,7 @@ def _write_views(output: Path, state: State, settings: Settings) -> None:
         for view in wanted:
             pattern = views[view]
             hourly = settings.layout == "hourly" and view == "modules"
-            runner.execute("12_create_view.sql", view=view, prefix=prefix, pattern=pattern, hourly=hourly)
+            runner.execute("15_create_view.sql", view=view, prefix=prefix, pattern=pattern, hourly=hourly)
     finally:
         con.close()
     os.replace(tmp, target)

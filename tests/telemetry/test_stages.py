@@ -24,9 +24,13 @@ def place(runner, tmp_path, write_readings, rows, text_signals=("system_state",)
     files = []
     for i, chunk in enumerate(rows if isinstance(rows[0], list) else [rows]):
         files.append(str(write_readings(tmp_path / f"f{i}.parquet", chunk)))
-    runner.execute("04_dedupe_day.sql", {"files": files, **BOUNDS})
-    runner.execute("05_route_tags.sql")
-    runner.execute("06_place_readings.sql", {"text_signals": list(text_signals)})
+    runner.execute("04_create_known_tags.sql")
+    runner.execute("05_dedupe_day.sql", {"files": files, **BOUNDS})
+    new = [h for (h,) in runner.fetch("06_list_new_tags.sql")]
+    runner.execute("07_learn_tags.sql", {"files": files, "hashes": new, **BOUNDS})
+    assert runner.fetch("06_list_new_tags.sql") == []
+    runner.execute("08_route_tags.sql")
+    runner.execute("09_place_readings.sql", {"text_signals": list(text_signals)})
 
 
 def test_exact_duplicates_count_once_across_files(runner, tmp_path, write_readings):
@@ -44,7 +48,9 @@ def test_exact_duplicates_count_once_across_files(runner, tmp_path, write_readin
     ]
     place(runner, tmp_path, write_readings, [first, second])
     rows = runner.con.execute(
-        "select timestamp - $d, value, tags, copies from day_readings order by all", {"d": DAY}
+        "select r.timestamp - $d, r.value, k.tags, r.copies from day_readings as r "
+        "join known_tags as k using (tag_hash) order by all",
+        {"d": DAY},
     ).fetchall()
     assert rows == [
         (1, "54.1", [["module", "1"], ["phase", "1"], ["message_source", "master"]], 1),
@@ -146,7 +152,7 @@ def write_day(runner, tmp_path, keys=("phase", "module"), dataset="modules", fil
     target = tmp_path / "out" / dataset
     target.parent.mkdir(exist_ok=True)
     runner.execute(
-        "09_write_dataset.sql",
+        "12_write_dataset.sql",
         {"day_start": DAY, "max_gap": dt.timedelta(seconds=max_gap)},
         dataset=dataset,
         keys=list(keys),

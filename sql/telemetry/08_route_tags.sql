@@ -2,7 +2,7 @@
     Makes: temp table day_tags, one row per distinct tag set of the day: the
     dataset it routes to, its phase and module, the suffix its qualifying
     tags add to a signal name, or why it cannot be routed.
-    From: day_readings.
+    From: the day's tag hashes in day_readings, their tags from known_tags.
     Parameters: none.
     Routing: phase + module -> modules; phase only -> phases; neither -> system.
     Qualifying tags are every tag but phase, module and message_source=master,
@@ -13,9 +13,9 @@ create or replace temp table day_tags as
 with tag_sets as (
     select
         tag_hash,
-        any_value(tags) as tags
-    from day_readings
-    group by tag_hash
+        tags
+    from known_tags
+    where tag_hash in (select tag_hash from day_readings)
 ),
 
 pairs as (

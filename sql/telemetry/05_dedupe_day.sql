@@ -7,8 +7,9 @@
     Parameters: $files (list of parquet paths), $day_start and $day_end
     (epoch seconds; the day is [start, end)).
     Exact duplicates are readings equal in timestamp, payload_type, value and
-    tags; tags are compared through their 64-bit hash, which costs half of
-    comparing the lists themselves.
+    tags. Tags are compared, and carried on, as their 64-bit hash: grouping
+    on lists, or keeping one list per reading, would cost as much again as
+    the rest of the step. known_tags turns a hash back into its tags.
 -#}
 create or replace temp table day_readings as
 with raw as (
@@ -16,7 +17,7 @@ with raw as (
         timestamp,
         payload_type,
         value,
-        coalesce(tags, []::varchar[][]) as tags
+        hash(coalesce(tags, []::varchar[][])) as tag_hash
     from read_parquet($files, union_by_name = true)
     where timestamp >= $day_start and timestamp < $day_end
 ),
@@ -26,11 +27,10 @@ final as (
         timestamp,
         payload_type,
         value,
-        hash(tags) as tag_hash,
-        any_value(tags) as tags,
+        tag_hash,
         count(*) as copies
     from raw
-    group by timestamp, payload_type, value, hash(tags)
+    group by timestamp, payload_type, value, tag_hash
 )
 
 select * from final
