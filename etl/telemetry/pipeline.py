@@ -322,16 +322,19 @@ def _process_day(
     return stats["rows_read"]
 
 
-TAG_BATCH = 8
-
-
 def _learn_tags(runner: SqlRunner, files: list[str], bounds: dict[str, int]) -> None:
-    """Teach known_tags the day's new tag sets, reading as few files as it takes."""
-    for start in range(0, len(files), TAG_BATCH):
+    """Teach known_tags the day's new tag sets, reading as few files as it takes.
+
+    Batches double (4, 8, 16, ... files): one file usually holds nearly every
+    tag set, while a rare one (a cell read every 10 minutes) may need more.
+    """
+    start, size = 0, 4
+    while start < len(files):
         new = [h for (h,) in runner.fetch("06_list_new_tags.sql")]
         if not new:
             return
-        runner.execute("07_learn_tags.sql", {"files": files[start : start + TAG_BATCH], "hashes": new, **bounds})
+        runner.execute("07_learn_tags.sql", {"files": files[start : start + size], "hashes": new, **bounds})
+        start, size = start + size, size * 2
     if runner.fetch("06_list_new_tags.sql"):
         raise EtlError("internal check failed: a tag hash of the day was found in none of its files")
 
