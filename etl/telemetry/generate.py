@@ -82,10 +82,7 @@ def generate(output: Path, *, start: dt.date, days: int, preset: str = "sample",
                     target=str(target),
                 )
             parts = sorted(target.glob("file_key=*/*.parquet"))
-            rows += con.execute(
-                "select coalesce(sum(num_rows), 0) from parquet_file_metadata($files)",
-                {"files": [str(p) for p in parts]},
-            ).fetchone()[0]
+            rows += runner.fetch("03_count_rows.sql", {"files": [str(p) for p in parts]})[0][0]
             made_here = []
             for part in parts:
                 name = part.parent.name.split("=", 1)[1]

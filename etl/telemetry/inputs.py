@@ -24,6 +24,7 @@ import duckdb
 
 from etl.engine import SqlRunner
 from etl.errors import EtlError
+from etl.files import discover as find_files
 
 SUFFIXES = {".parquet": "parquet", ".csv": "csv", ".csv.gz": "csv", ".json": "json", ".jsonl": "json"}
 REQUIRED_COLUMNS = ("timestamp", "payload_type", "value", "tags")
@@ -52,30 +53,23 @@ class BadFile(Exception):
         return f"{self.rel}: {self.reason}"
 
 
+def suffix_of(name: str) -> str | None:
+    """The input suffix a file name ends with (the longest, so `.csv.gz` beats `.gz`)."""
+    name = name.lower()
+    return next((s for s in sorted(SUFFIXES, key=len, reverse=True) if name.endswith(s)), None)
+
+
 def file_format(path: Path) -> str | None:
-    name = path.name.lower()
-    for suffix in sorted(SUFFIXES, key=len, reverse=True):
-        if name.endswith(suffix):
-            return SUFFIXES[suffix]
-    return None
+    suffix = suffix_of(path.name)
+    return SUFFIXES[suffix] if suffix else None
 
 
 def discover(root: Path) -> dict[str, Path]:
     """Every input file under `root`, keyed by its path relative to `root`."""
-    if not root.exists():
-        raise EtlError(f"input folder not found: {root}")
+    found = find_files(root, SUFFIXES)
     if root.is_file():
-        if file_format(root) is None:
-            raise EtlError(f"{root} is not a parquet, CSV or JSON file")
         return {root.name: root}
-    found: dict[str, Path] = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in filenames:
-            path = Path(dirpath) / name
-            if not name.startswith(".") and file_format(path) is not None:
-                found[path.relative_to(root).as_posix()] = path
-    return dict(sorted(found.items()))
+    return {path.relative_to(root).as_posix(): path for path in found}
 
 
 def signature(path: Path) -> dict[str, int]:
@@ -123,12 +117,12 @@ def _index_parquet_batch(
 ) -> dict[str, dict[str, Any] | BadFile]:
     try:
         footers = _footers(runner, list(chunk.values()))
-        schemas = _schemas(runner.con, list(chunk.values()))
+        schemas = _schemas(runner, list(chunk.values()))
     except (duckdb.Error, EtlError):
         # Some file in the batch is broken: find which, one at a time.
         if len(chunk) == 1:
             rel, path = next(iter(chunk.items()))
-            return {rel: _unreadable(rel, path, runner.con)}
+            return {rel: _unreadable(rel, path, runner)}
         out: dict[str, dict[str, Any] | BadFile] = {}
         for rel, path in chunk.items():
             out.update(_index_parquet_batch(runner, {rel: path}, staging))
@@ -156,13 +150,9 @@ def _footers(runner: SqlRunner, paths: list[Path]) -> dict[str, dict[str, Any]]:
     return {row[0]: dict(zip(names, row, strict=True)) for row in cur.fetchall()}
 
 
-def _schemas(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> dict[str, dict[str, str]]:
+def _schemas(runner: SqlRunner, paths: list[Path]) -> dict[str, dict[str, str]]:
     """Column types per file, asking DuckDB once per distinct parquet schema."""
-    rows = con.execute(
-        "select file_name, name, type, converted_type, logical_type, repetition_type, num_children "
-        "from parquet_schema($files)",
-        {"files": [str(p) for p in paths]},
-    ).fetchall()
+    rows = runner.fetch("16_list_parquet_schemas.sql", {"files": [str(p) for p in paths]})
     shapes: dict[str, list[tuple]] = {}
     for file_name, *rest in rows:
         shapes.setdefault(file_name, []).append(tuple(rest))
@@ -171,11 +161,7 @@ def _schemas(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> dict[str, dic
     for file_name, shape in shapes.items():
         key = tuple(shape)
         if key not in by_shape:
-            described = con.execute(
-                "select column_name, column_type from (describe select * from read_parquet($path))",
-                {"path": file_name},
-            ).fetchall()
-            by_shape[key] = dict(described)
+            by_shape[key] = dict(runner.fetch("17_describe_parquet.sql", {"path": file_name}))
         out[file_name] = by_shape[key]
     return out
 
@@ -194,32 +180,27 @@ def _schema_problem(types: dict[str, str]) -> str | None:
     return "stage"
 
 
-def _unreadable(rel: str, path: Path, con: duckdb.DuckDBPyConnection) -> BadFile:
+def _unreadable(rel: str, path: Path, runner: SqlRunner) -> BadFile:
     if path.stat().st_size == 0:
         return BadFile(rel, "empty file (0 bytes)")
-    try:
-        con.execute("select count(*) from read_parquet($path)", {"path": str(path)}).fetchall()
-    except duckdb.Error as exc:
-        return BadFile(rel, f"unreadable parquet: {_duckdb_words(str(exc))}")
-    return BadFile(rel, "unreadable parquet footer")
+    return _read_every_column(runner, rel, str(path)) or BadFile(rel, "unreadable parquet footer")
 
 
-def find_unreadable(con: duckdb.DuckDBPyConnection, entries: dict[str, dict[str, Any]]) -> list[BadFile]:
+def find_unreadable(runner: SqlRunner, entries: dict[str, dict[str, Any]]) -> list[BadFile]:
     """Read every column of each file to find the ones whose data pages are broken.
 
     Only runs after a day's read failed, to name the file(s) responsible.
     """
-    bad = []
-    for rel, entry in entries.items():
-        try:
-            con.execute(
-                "select count(*), sum(timestamp), sum(length(value)), sum(len(tags)), sum(length(payload_type)) "
-                "from read_parquet($path)",
-                {"path": entry["read_path"]},
-            ).fetchall()
-        except duckdb.Error as exc:
-            bad.append(BadFile(rel, f"unreadable parquet: {_duckdb_words(str(exc))}"))
-    return bad
+    found = (_read_every_column(runner, rel, entry["read_path"]) for rel, entry in entries.items())
+    return [bad for bad in found if bad]
+
+
+def _read_every_column(runner: SqlRunner, rel: str, path: str) -> BadFile | None:
+    try:
+        runner.fetch("18_read_every_column.sql", {"path": path})
+    except EtlError as exc:
+        return BadFile(rel, f"unreadable parquet: {_duckdb_words(str(exc))}")
+    return None
 
 
 def _entry_from_footer(runner: SqlRunner, rel: str, path: Path, footer: dict[str, Any] | None) -> dict[str, Any]:

@@ -23,11 +23,19 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from etl.engine import SqlRunner, connect, quote_literal
+from etl.engine import SqlRunner, connect
 from etl.errors import EtlError
 from etl.files import write_json_atomic
 from etl.progress import progress
-from etl.telemetry.inputs import SECONDS_PER_DAY, BadFile, discover, find_unreadable, index_files, signature
+from etl.telemetry.inputs import (
+    SECONDS_PER_DAY,
+    BadFile,
+    discover,
+    find_unreadable,
+    index_files,
+    signature,
+    suffix_of,
+)
 from etl.telemetry.state import WORK_DIR, OutputLock, State, clean_scratch
 
 DATASETS = {
@@ -275,7 +283,7 @@ def _process_day(
     try:
         runner.execute("05_dedupe_day.sql", {"files": files, **bounds})
     except EtlError:
-        broken = find_unreadable(runner.con, entries)
+        broken = find_unreadable(runner, entries)
         if broken:
             raise DayBrokenFiles(broken) from None
         raise
@@ -408,10 +416,7 @@ def _published_names(day_dir: Path, date: str, layout: str) -> dict[Path, str]:
 def _row_counts(runner: SqlRunner, written: dict[Path, str]) -> dict[Path, int]:
     if not written:
         return {}
-    rows = runner.con.execute(
-        "select file_name, num_rows from parquet_file_metadata($files)",
-        {"files": [str(p) for p in written]},
-    ).fetchall()
+    rows = runner.fetch("19_count_output_rows.sql", {"files": [str(p) for p in written]})
     return {Path(name): int(n) for name, n in rows}
 
 
@@ -493,8 +498,8 @@ def _write_views(output: Path, state: State, settings: Settings) -> None:
     con = connect(tmp)
     try:
         # The views keep their relative paths; this only lets them bind here.
-        con.execute(f"set file_search_path = {quote_literal(str(output.parent))}")
         runner = SqlRunner(con, "telemetry")
+        runner.execute("20_set_file_search_path.sql", folder=str(output.parent))
         for view in wanted:
             pattern = views[view]
             hourly = settings.layout == "hourly" and view == "modules"
@@ -579,7 +584,6 @@ def _summary(
 def _by_format(state: State) -> dict[str, int]:
     counts: dict[str, int] = {}
     for rel in state.files:
-        name = rel.lower()
-        kind = next((s for s in (".csv.gz", ".parquet", ".csv", ".jsonl", ".json") if name.endswith(s)), "?")
+        kind = suffix_of(rel) or "?"
         counts[kind] = counts.get(kind, 0) + 1
     return counts
