@@ -26,8 +26,10 @@ PRESETS = {
     # day with about 75 % duplicates, about 110 files a day.
     "full": {"phases": 3, "modules": 8, "cells": 14, "file_seconds": 780},
 }
-# Days generated from scratch; later days are shifted copies of these.
-TEMPLATE_DAYS = {"sample": 10_000, "full": 7}
+# Days generated from scratch; later days are shifted copies of these. With
+# 13 full templates, the one with a second exporter recurs every 13 days:
+# 78 days make about 390 million rows, like the full export.
+TEMPLATE_DAYS = {"sample": 10_000, "full": 13}
 _NAME = re.compile(r"telemetry-export-metrics-\d+-(\d{4})-(\d{2})-(\d{2})-")
 
 

@@ -8,7 +8,8 @@
     consecutive files (about 75 % exact duplicates), and a second exporter
     repeating everything on some days. A file's folder is the day it was
     exported, so readings from just before midnight land in the next day's
-    folder. Values are smooth curves plus deterministic noise.
+    folder. Values are smooth curves plus deterministic noise, rounded to
+    each sensor's resolution as in the real export.
     From: nothing (generated).
     Parameters: $day_start (epoch seconds), $windows (list of [from, to)
     seconds of the day), $phases, $modules, $cells, $exporters,
@@ -162,10 +163,25 @@ copy (
             tags || [['message_source', 'master']] as tags,
             case
                 when payload_type = 'system_state'
-                    then case when (t // 3600) % 3 = 0 then 'IDLE' else 'RUN' end
+                    then case when (t // 3600) % 4 = 1 then 'RUN' else 'IDLE' end
                 when payload_type in ('phase_count', 'phase_module_count') then x::bigint::varchar
-                -- float32 readings printed as doubles, as the exporter does
-                else (x + ((noise % 1000) / 1000.0 - 0.5) * 0.02)::float::double::varchar
+                -- the modules carry no current while the system is idle
+                when payload_type = 'module_current' and (t // 3600) % 4 <> 1 then '0.0'
+                -- float32 readings at each sensor's resolution, printed as
+                -- doubles, as the exporter does: a day holds a few hundred
+                -- distinct values per signal, not one per reading
+                else round(
+                    x + ((noise % 1000) / 1000.0 - 0.5) * 0.02,
+                    case payload_type
+                        when 'module_state_of_charge' then 4
+                        when 'cell_voltage' then 3
+                        when 'debug_value' then 3
+                        when 'phase_current' then 5
+                        when 'system_derating_charging_amp' then 0
+                        when 'system_derating_discharging_amp' then 0
+                        else 2
+                    end
+                )::float::double::varchar
             end as value
         from keyed
     ),
