@@ -152,7 +152,7 @@ def _footers(runner: SqlRunner, paths: list[Path]) -> dict[str, dict[str, Any]]:
 
 def _schemas(runner: SqlRunner, paths: list[Path]) -> dict[str, dict[str, str]]:
     """Column types per file, asking DuckDB once per distinct parquet schema."""
-    rows = runner.fetch("16_list_parquet_schemas.sql", {"files": [str(p) for p in paths]})
+    rows = runner.fetch("17_list_parquet_schemas.sql", {"files": [str(p) for p in paths]})
     shapes: dict[str, list[tuple]] = {}
     for file_name, *rest in rows:
         shapes.setdefault(file_name, []).append(tuple(rest))
@@ -161,7 +161,7 @@ def _schemas(runner: SqlRunner, paths: list[Path]) -> dict[str, dict[str, str]]:
     for file_name, shape in shapes.items():
         key = tuple(shape)
         if key not in by_shape:
-            by_shape[key] = dict(runner.fetch("17_describe_parquet.sql", {"path": file_name}))
+            by_shape[key] = dict(runner.fetch("18_describe_parquet.sql", {"path": file_name}))
         out[file_name] = by_shape[key]
     return out
 
@@ -197,7 +197,7 @@ def find_unreadable(runner: SqlRunner, entries: dict[str, dict[str, Any]]) -> li
 
 def _read_every_column(runner: SqlRunner, rel: str, path: str) -> BadFile | None:
     try:
-        runner.fetch("18_read_every_column.sql", {"path": path})
+        runner.fetch("19_read_every_column.sql", {"path": path})
     except EtlError as exc:
         return BadFile(rel, f"unreadable parquet: {_duckdb_words(str(exc))}")
     return None

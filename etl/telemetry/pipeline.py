@@ -4,8 +4,9 @@ per phase/module (and per phase, and for the system) on a 5-second grid out.
 The steps, each a SQL file in `sql/telemetry/`:
   1. index the input files (footers, or a staged copy for CSV/JSON),
   2. decide which UTC days changed since the last run,
-  3. for each such day: dedupe, route tags, place readings, count them,
-     list the signals, write every dataset on the grid, write the rejects,
+  3. for each such day: dedupe, learn and route tags, number the signals,
+     place readings, count them, write every dataset on the grid (one
+     pivot per dataset), write the rejects,
   4. publish the day's files atomically and remember what made them,
   5. write the run summary and check that every row is accounted for.
 Memory grows with one day's data, never with the history.
@@ -289,8 +290,9 @@ def _process_day(
         raise
     _learn_tags(runner, files, bounds)
     runner.execute("08_route_tags.sql")
-    runner.execute("09_place_readings.sql", {"text_signals": list(settings.text_signals)})
-    counts = runner.fetch("10_count_readings.sql")
+    runner.execute("09_name_signals.sql", {"text_signals": list(settings.text_signals)})
+    runner.execute("10_place_readings.sql")
+    counts = runner.fetch("11_count_readings.sql")
     if any(problem == BROKEN_VALUE for _, problem, _, _ in counts):
         raise DayBrokenFiles(_locate_broken(runner, entries, files, bounds))
 
@@ -300,15 +302,15 @@ def _process_day(
         shutil.rmtree(day_dir)
     day_dir.mkdir(parents=True)
     columns: dict[str, list[dict[str, Any]]] = {}
-    for dataset, signal, is_text in runner.fetch("11_list_signals.sql"):
-        columns.setdefault(dataset, []).append({"name": signal, "is_text": bool(is_text)})
+    for dataset, signal_id, signal, is_text in runner.fetch("12_list_signals.sql"):
+        columns.setdefault(dataset, []).append({"id": signal_id, "name": signal, "is_text": bool(is_text)})
     for dataset, keys in DATASETS.items():
         if dataset not in columns:
             continue
         hourly = settings.layout == "hourly" and dataset == "modules"
         partitions = [*keys, "hour"] if hourly else [*keys, "date"]
         runner.execute(
-            "12_write_dataset.sql",
+            "13_write_dataset.sql",
             {"day_start": bounds["day_start"], "max_gap": settings.max_gap},
             dataset=dataset,
             keys=list(keys),
@@ -318,7 +320,7 @@ def _process_day(
             target=str(day_dir / dataset),
         )
     if stats["rejected_total"]:
-        runner.execute("13_write_rejects.sql", target=str(day_dir / "_rejects.parquet"))
+        runner.execute("14_write_rejects.sql", target=str(day_dir / "_rejects.parquet"))
 
     written = _published_names(day_dir, date, settings.layout)
     rows = _row_counts(runner, written)
@@ -352,7 +354,7 @@ def _locate_broken(
 ) -> list[BadFile]:
     rel_of = {e["read_path"]: rel for rel, e in entries.items()}
     rows = runner.fetch(
-        "14_locate_broken_values.sql",
+        "15_locate_broken_values.sql",
         {"files": files, **bounds},
         has_staged=any(e["staged"] for e in entries.values()),
     )
@@ -416,7 +418,7 @@ def _published_names(day_dir: Path, date: str, layout: str) -> dict[Path, str]:
 def _row_counts(runner: SqlRunner, written: dict[Path, str]) -> dict[Path, int]:
     if not written:
         return {}
-    rows = runner.fetch("19_count_output_rows.sql", {"files": [str(p) for p in written]})
+    rows = runner.fetch("20_count_output_rows.sql", {"files": [str(p) for p in written]})
     return {Path(name): int(n) for name, n in rows}
 
 
@@ -499,11 +501,11 @@ def _write_views(output: Path, state: State, settings: Settings) -> None:
     try:
         # The views keep their relative paths; this only lets them bind here.
         runner = SqlRunner(con, "telemetry")
-        runner.execute("20_set_file_search_path.sql", folder=str(output.parent))
+        runner.execute("21_set_file_search_path.sql", folder=str(output.parent))
         for view in wanted:
             pattern = views[view]
             hourly = settings.layout == "hourly" and view == "modules"
-            runner.execute("15_create_view.sql", view=view, prefix=prefix, pattern=pattern, hourly=hourly)
+            runner.execute("16_create_view.sql", view=view, prefix=prefix, pattern=pattern, hourly=hourly)
     finally:
         con.close()
     os.replace(tmp, target)

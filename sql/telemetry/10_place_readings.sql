@@ -1,10 +1,11 @@
 {#-
     Makes: temp table day_placed, every distinct reading of the day with its
-    dataset, series (phase, module), signal name and parsed value, or the
-    problem that keeps it out of the outputs.
-    From: day_readings joined to day_tags.
-    Parameters: $text_signals (payload types whose values are text, e.g.
-    system_state; every other payload type is numeric).
+    signal_key, dataset, series and signal_id (see day_signals), its parsed
+    number, and the problem that keeps it out of the outputs, if any. The
+    reading's text is kept only where it is needed: text signals and
+    rejected readings.
+    From: day_readings joined to day_signals.
+    Parameters: none.
     Problems: 'non-numeric value' marks a broken file (the run stops, or the
     file is quarantined); every other problem rejects just that reading.
 -#}
@@ -12,41 +13,43 @@ create or replace temp table day_placed as
 with joined as (
     select
         r.timestamp,
-        r.payload_type,
+        s.signal_key,
+        s.dataset,
+        s.series,
+        s.signal_id,
+        s.is_text,
+        s.problem as signal_problem,
         r.value,
-        r.tag_hash,
         r.copies,
-        t.dataset,
-        t.phase,
-        t.module,
-        t.reject_reason,
-        r.payload_type || coalesce(t.suffix, '') as signal,
-        list_contains($text_signals, r.payload_type) as is_text,
         try_cast(r.value as double) as parsed
     from day_readings as r
-    inner join day_tags as t on r.tag_hash = t.tag_hash
+    inner join day_signals as s
+        on r.tag_hash = s.tag_hash and r.payload_type is not distinct from s.payload_type
+),
+
+checked as (
+    select
+        *,
+        case
+            when signal_problem is not null then signal_problem
+            when coalesce(trim(value), '') = '' then 'empty value'
+            when not is_text and (parsed is null or not isfinite(parsed)) then 'non-numeric value'
+        end as problem
+    from joined
 ),
 
 final as (
     select
         timestamp,
-        payload_type,
-        value,
-        tag_hash,
-        copies,
+        signal_key,
         dataset,
-        phase,
-        module,
-        signal,
-        is_text,
+        series,
+        signal_id,
         case when not is_text and isfinite(parsed) then parsed end as num,
-        case
-            when reject_reason is not null then reject_reason
-            when coalesce(trim(payload_type), '') = '' then 'missing payload_type'
-            when coalesce(trim(value), '') = '' then 'empty value'
-            when not is_text and (parsed is null or not isfinite(parsed)) then 'non-numeric value'
-        end as problem
-    from joined
+        case when is_text or problem is not null then value end as value,
+        copies,
+        problem
+    from checked
 )
 
 select * from final

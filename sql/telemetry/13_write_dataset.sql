@@ -2,11 +2,12 @@
     Makes: one parquet day file per series (a phase + module, a phase, or the
     system) on the strict 5-second UTC grid: 17,280 rows from 00:00:00 to
     23:59:55, timestamp first, then one column per signal.
-    From: day_placed (readings of one dataset without problems).
+    From: day_placed (readings of one dataset without problems), and
+    day_signals for the phase and module of each series.
     Parameters: $day_start (epoch seconds of 00:00 UTC), $max_gap (interval,
     used when filling); jinja: dataset, keys (series columns), columns (list
-    of {name, is_text}), fill (bool), partitions (PARTITION_BY columns),
-    target (a fresh folder).
+    of {id, name, is_text}: signal_id, column name), fill (bool), partitions
+    (PARTITION_BY columns), target (a fresh folder).
     A bucket is [t, t + 5 s): numeric signals take the mean of its readings,
     text signals the last one. A bucket without a reading is NULL unless
     fill carries the last reading forward, never further than $max_gap.
@@ -14,70 +15,56 @@
 copy (
     with readings as (
         select
-            {%- for key in keys %}
-            {{ key | ident }},
-            {%- endfor %}
+            series,
+            ((timestamp - $day_start) // 5)::integer as slot,
             timestamp,
-            signal,
+            signal_id,
             num,
             value
         from day_placed
         where dataset = {{ dataset | literal }} and problem is null
     ),
 
-    buckets as (
-        select
-            {%- for key in keys %}
-            {{ key | ident }},
-            {%- endfor %}
-            time_bucket(interval 5 seconds, to_timestamp(timestamp)) as bucket,
-            signal,
-            avg(num) as num,
-            arg_max(value, (timestamp, value)) as txt
-        from readings
-        group by all
-    ),
-
     wide as (
+        -- one row per series and 5 s slot that has readings: the pivot
         select
-            {%- for key in keys %}
-            {{ key | ident }},
-            {%- endfor %}
-            bucket,
+            series,
+            slot,
             {%- for column in columns %}
-            any_value({{ 'txt' if column.is_text else 'num' }}) filter (
-                where signal = {{ column.name | literal }}
-            ) as {{ column.name | ident }},
+            {%- if column.is_text %}
+            arg_max(value, (timestamp, value)) filter (where signal_id = {{ column.id }})
+            {%- else %}
+            avg(num) filter (where signal_id = {{ column.id }})
+            {%- endif %} as {{ column.name | ident }},
             {%- endfor %}
-        from buckets
-        group by all
+        from readings
+        group by series, slot
     ),
 
     series as (
         select distinct
+            series,
             {%- for key in keys %}
             {{ key | ident }},
             {%- endfor %}
-            true as present
-        from readings
+        from day_signals
+        where dataset = {{ dataset | literal }}
+            and series in (select distinct series from readings)
     ),
 
     grid as (
         select
             series.*,
-            unnest(
-                generate_series(
-                    to_timestamp($day_start),
-                    to_timestamp($day_start + 86395),
-                    interval 5 seconds
-                )
-            ) as timestamp
+            range::integer as slot
         from series
+        cross join range(17280)
     ),
 
     joined as (
         select
-            grid.timestamp,
+            grid.series,
+            grid.slot,
+            to_timestamp($day_start + grid.slot * 5) as timestamp,
             {%- for key in keys %}
             grid.{{ key | ident }},
             {%- endfor %}
@@ -85,15 +72,13 @@ copy (
             wide.{{ column.name | ident }},
             {%- endfor %}
         from grid
-        left join wide
-            on grid.timestamp = wide.bucket
-            {%- for key in keys %}
-            and grid.{{ key | ident }} = wide.{{ key | ident }}
-            {%- endfor %}
+        left join wide on grid.series = wide.series and grid.slot = wide.slot
     ),
 
     filled as (
         select
+            series,
+            slot,
             timestamp,
             {%- for key in keys %}
             {{ key | ident }},
@@ -114,10 +99,8 @@ copy (
         from joined
         {%- if fill %}
         window carry as (
-            {%- if keys %}
-            partition by {% for key in keys %}{{ key | ident }}{{ ", " if not loop.last }}{% endfor %}
-            {%- endif %}
-            order by timestamp
+            partition by series
+            order by slot
             rows between unbounded preceding and current row
         )
         {%- endif %}
@@ -132,14 +115,19 @@ copy (
             {%- for key in keys %}
             {{ key | ident }},
             {%- endfor %}
-            cast(timestamp as date) as date,
-            strftime(timestamp, '%H') as hour
+            {%- if "hour" in partitions %}
+            lpad((slot // 720)::varchar, 2, '0') as hour,
+            {%- else %}
+            cast(to_timestamp($day_start) as date) as date,
+            {%- endif %}
+            series,
+            slot
         from filled
     )
 
-    select * exclude ({{ "date" if "date" not in partitions else "hour" }})
+    select * exclude (series, slot)
     from final
-    order by {% for key in keys %}{{ key | ident }}, {% endfor %}timestamp
+    order by series, slot
 ) to {{ target | literal }} (
     format parquet,
     compression snappy,

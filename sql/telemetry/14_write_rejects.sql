@@ -1,20 +1,21 @@
 {#-
     Makes: the day's rejected readings as one parquet file, each with the
     reason, so nothing leaves the pipeline without a trace.
-    From: day_placed, readings whose problem rejects them, and their tags
-    from day_tags.
+    From: day_placed, readings whose problem rejects them, their payload
+    type from day_signals and their tags from day_tags.
     Parameters: jinja: target (a parquet file path).
 -#}
 copy (
     select
         p.problem as reason,
         to_timestamp(p.timestamp) as timestamp,
-        p.payload_type,
+        s.payload_type,
         p.value,
         t.tags,
         p.copies
     from day_placed as p
-    inner join day_tags as t on p.tag_hash = t.tag_hash
+    inner join day_signals as s on p.signal_key = s.signal_key
+    inner join day_tags as t on s.tag_hash = t.tag_hash
     where p.problem is not null and p.problem <> 'non-numeric value'
-    order by p.timestamp, p.payload_type, p.value, t.tags
+    order by p.timestamp, s.payload_type, p.value, t.tags
 ) to {{ target | literal }} (format parquet, compression snappy)

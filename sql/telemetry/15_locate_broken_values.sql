@@ -2,17 +2,18 @@
     Makes: for each input file holding a reading that day_placed marks
     'non-numeric value', the first such row or line and its payload and value,
     so the error (or the quarantine) can name them. Runs only on that path.
-    From: day_placed and the day's input files.
+    From: day_placed, day_signals and the day's input files.
     Parameters: $files, $day_start, $day_end; jinja: has_staged (a staged
     CSV/JSON copy is among the files, so rows carry their source line).
 -#}
 with broken as (
     select distinct
-        timestamp,
-        payload_type,
-        value
-    from day_placed
-    where problem = 'non-numeric value'
+        p.timestamp,
+        s.payload_type,
+        p.value
+    from day_placed as p
+    inner join day_signals as s on p.signal_key = s.signal_key
+    where p.problem = 'non-numeric value'
 ),
 
 sources as (

@@ -30,7 +30,8 @@ def place(runner, tmp_path, write_readings, rows, text_signals=("system_state",)
     runner.execute("07_learn_tags.sql", {"files": files, "hashes": new, **BOUNDS})
     assert runner.fetch("06_list_new_tags.sql") == []
     runner.execute("08_route_tags.sql")
-    runner.execute("09_place_readings.sql", {"text_signals": list(text_signals)})
+    runner.execute("09_name_signals.sql", {"text_signals": list(text_signals)})
+    runner.execute("10_place_readings.sql")
 
 
 def test_exact_duplicates_count_once_across_files(runner, tmp_path, write_readings):
@@ -58,6 +59,24 @@ def test_exact_duplicates_count_once_across_files(runner, tmp_path, write_readin
         (2, "54.2", M11, 1),
         (2, "54.3", M11, 1),
     ]
+
+
+def test_missing_tags_and_empty_tags_are_the_same_reading(runner, tmp_path, write_readings):
+    place(
+        runner,
+        tmp_path,
+        write_readings,
+        [
+            [(DAY + 1, "phase_count", "3", None)],
+            [(DAY + 1, "phase_count", "3", []), (DAY + 2, "phase_count", "3", None)],
+        ],
+    )
+    rows = runner.con.execute(
+        "select r.timestamp - $d, k.tags, r.copies from day_readings as r "
+        "join known_tags as k using (tag_hash) order by all",
+        {"d": DAY},
+    ).fetchall()
+    assert rows == [(1, [], 2), (2, [], 1)]
 
 
 def test_readings_outside_the_day_are_left_for_their_own_day(runner, tmp_path, write_readings):
@@ -88,17 +107,43 @@ def test_routing_and_signal_names(runner, tmp_path, write_readings):
         (DAY, "phase_count", "8", []),
     ]
     place(runner, tmp_path, write_readings, rows)
-    got = runner.con.execute("select dataset, phase, module, signal, problem from day_placed order by value").fetchall()
+    got = runner.con.execute(
+        "select s.dataset, s.phase, s.module, p.series, s.signal, p.problem "
+        "from day_placed as p join day_signals as s using (signal_key) "
+        "order by coalesce(p.value, p.num::varchar)"
+    ).fetchall()
+    # series number the phase + module pairs of a dataset in order
     assert got == [
-        ("modules", "1", "1", "module_voltage", None),
-        ("modules", "1", "1", "cell_voltage__battery_1__cell_10", None),
-        ("modules", "2", "3", "battery_sensor_temperature__battery_1__sensor_2", None),
-        ("phases", "3", None, "phase_current", None),
-        ("system", None, None, "debug_value__debug_value_key_cb_temp_core", None),
-        ("modules", "1", "1", "module_voltage__message_source_slave", None),
-        ("modules", "1", "2", "custom__cell_2__alpha_x__zone_b", None),
-        ("system", None, None, "phase_count", None),
-        ("system", None, None, "system_state", None),
+        ("modules", "1", "1", 1, "module_voltage", None),
+        ("modules", "1", "1", 1, "cell_voltage__battery_1__cell_10", None),
+        ("modules", "2", "3", 3, "battery_sensor_temperature__battery_1__sensor_2", None),
+        ("phases", "3", None, 1, "phase_current", None),
+        ("system", None, None, 1, "debug_value__debug_value_key_cb_temp_core", None),
+        ("modules", "1", "1", 1, "module_voltage__message_source_slave", None),
+        ("modules", "1", "2", 2, "custom__cell_2__alpha_x__zone_b", None),
+        ("system", None, None, 1, "phase_count", None),
+        ("system", None, None, 1, "system_state", None),
+    ]
+
+
+def test_a_signal_keeps_its_id_across_series(runner, tmp_path, write_readings):
+    rows = [
+        (DAY, "module_voltage", "1", [["phase", "2"], ["module", "1"]]),
+        (DAY, "module_voltage", "2", [["phase", "1"], ["module", "10"]]),
+        (DAY, "module_current", "3", [["phase", "1"], ["module", "10"]]),
+        (DAY, "module_voltage", "4", [["phase", "1"], ["module", "2"]]),
+    ]
+    place(runner, tmp_path, write_readings, rows)
+    got = runner.con.execute(
+        "select s.phase, s.module, p.series, s.signal, p.signal_id "
+        "from day_placed as p join day_signals as s using (signal_key) order by p.num"
+    ).fetchall()
+    # ids follow text order; the natural order of the columns is Python's job
+    assert got == [
+        ("2", "1", 3, "module_voltage", 2),
+        ("1", "10", 1, "module_voltage", 2),
+        ("1", "10", 1, "module_current", 1),
+        ("1", "2", 2, "module_voltage", 2),
     ]
 
 
@@ -135,28 +180,26 @@ def test_non_numeric_values_in_numeric_signals_are_marked(runner, tmp_path, writ
     ]
     place(runner, tmp_path, write_readings, rows, text_signals=("system_state", "new_text_signal"))
     got = runner.con.execute("select value, num, problem from day_placed order by value").fetchall()
+    # a number that parsed keeps no text; text signals and problems keep theirs
     assert got == [
-        (" 5.5 ", 5.5, None),
         ("ON", None, None),
         ("RUN", None, None),
         ("abc", None, "non-numeric value"),
         ("nan", None, "non-numeric value"),
+        (None, 5.5, None),
     ]
 
 
 def write_day(runner, tmp_path, keys=("phase", "module"), dataset="modules", fill=False, max_gap=30):
-    columns = runner.con.execute(
-        "select signal, bool_or(is_text) from day_placed where problem is null and dataset = $d group by 1 order by 1",
-        {"d": dataset},
-    ).fetchall()
+    columns = [(i, n, t) for d, i, n, t in runner.fetch("12_list_signals.sql") if d == dataset]
     target = tmp_path / "out" / dataset
     target.parent.mkdir(exist_ok=True)
     runner.execute(
-        "12_write_dataset.sql",
+        "13_write_dataset.sql",
         {"day_start": DAY, "max_gap": dt.timedelta(seconds=max_gap)},
         dataset=dataset,
         keys=list(keys),
-        columns=[{"name": n, "is_text": t} for n, t in columns],
+        columns=[{"id": i, "name": n, "is_text": t} for i, n, t in columns],
         fill=fill,
         partitions=[*keys, "date"],
         target=str(target),

@@ -1,0 +1,54 @@
+{#-
+    Makes: temp table day_signals, one row per (tag set, payload type) of
+    the day, keyed by signal_key: its dataset, phase and module, its series
+    (a number per phase + module within the dataset), its signal name and
+    signal_id (a number per name within the dataset), whether it is text,
+    and the problem that rejects all its readings, if any.
+    From: the (tag hash, payload type) pairs of day_readings, and day_tags.
+    Parameters: $text_signals (payload types whose values are text, e.g.
+    system_state; every other payload type is numeric).
+    Readings then carry these small integers rather than names, so the grid
+    step pivots and joins on integers.
+-#}
+create or replace temp table day_signals as
+with pairs as (
+    select distinct
+        tag_hash,
+        payload_type
+    from day_readings
+),
+
+named as (
+    select
+        p.tag_hash,
+        p.payload_type,
+        t.dataset,
+        t.phase,
+        t.module,
+        p.payload_type || coalesce(t.suffix, '') as signal,
+        list_contains($text_signals, p.payload_type) as is_text,
+        case
+            when t.reject_reason is not null then t.reject_reason
+            when coalesce(trim(p.payload_type), '') = '' then 'missing payload_type'
+        end as problem
+    from pairs as p
+    inner join day_tags as t on p.tag_hash = t.tag_hash
+),
+
+final as (
+    select
+        (row_number() over (order by tag_hash, payload_type))::integer as signal_key,
+        tag_hash,
+        payload_type,
+        dataset,
+        phase,
+        module,
+        (dense_rank() over (partition by dataset order by phase, module))::integer as series,
+        signal,
+        (dense_rank() over (partition by dataset order by signal))::integer as signal_id,
+        is_text,
+        problem
+    from named
+)
+
+select * from final
