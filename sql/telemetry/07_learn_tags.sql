@@ -10,7 +10,7 @@ insert into known_tags
 with tagged as (
     select
         coalesce(tags, []::varchar[][]) as tags,
-        hash(coalesce(tags, []::varchar[][])) as tag_hash
+        hash(tags) as tag_hash
     from read_parquet($files, union_by_name = true)
     where timestamp >= $day_start and timestamp < $day_end
 ),
