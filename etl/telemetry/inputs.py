@@ -211,7 +211,8 @@ def _entry_from_footer(runner: SqlRunner, rel: str, path: Path, footer: dict[str
     too_late = footer["max_timestamp"] > latest_plausible_timestamp()
     if footer["null_timestamps"] or too_early or too_late or len(days) > 2:
         return _entry_from_scan(runner, rel, path, str(path), staged=False)
-    return _entry(path, str(path), footer["row_count"], days, staged=False)
+    span = (footer["min_timestamp"], footer["max_timestamp"])
+    return _entry(path, str(path), footer["row_count"], days, span, staged=False)
 
 
 def _entry_from_scan(runner: SqlRunner, rel: str, path: Path, read_path: str, *, staged: bool) -> dict[str, Any]:
@@ -238,16 +239,23 @@ def _entry_from_scan(runner: SqlRunner, rel: str, path: Path, read_path: str, *,
             f"{scan['out_of_range']} timestamp(s) outside the plausible range 2000-01-01 to now + 1 day "
             f"(first at {unit} {scan['first_out_of_range_line']}: {scan['first_out_of_range_value']})",
         )
-    return _entry(path, read_path, scan["row_count"], scan["epoch_days"] or [], staged=staged)
+    span = (scan["min_timestamp"], scan["max_timestamp"])
+    return _entry(path, read_path, scan["row_count"], scan["epoch_days"] or [], span, staged=staged)
 
 
-def _entry(path: Path, read_path: str, rows: int, days: Iterable[int], *, staged: bool) -> dict[str, Any]:
+def _entry(
+    path: Path, read_path: str, rows: int, days: Iterable[int], span: tuple[Any, Any], *, staged: bool
+) -> dict[str, Any]:
+    """What the state remembers of an input file. `span` is its first and
+    last timestamp: a day that gets a late file is patched from the files
+    whose span meets the late readings' time."""
     return {
         **signature(path),
         "read_path": read_path,
         "staged": staged,
         "rows": int(rows),
         "days": sorted(int(d) for d in days),
+        "span": [int(t) for t in span] if rows else None,
     }
 
 

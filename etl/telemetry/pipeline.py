@@ -6,7 +6,8 @@ The steps, each a SQL file in `sql/telemetry/`:
   2. decide which UTC days changed since the last run,
   3. for each such day: dedupe, learn and route tags, number the signals,
      place readings, count them, write every dataset on the grid (one
-     pivot per dataset), write the rejects,
+     pivot per dataset), write the rejects; a day that only gained files
+     with readings late in the day is patched from its published files,
   4. publish the day's files atomically and remember what made them,
   5. write the run summary and check that every row is accounted for.
 Memory grows with one day's data, never with the history.
@@ -79,6 +80,7 @@ class Settings:
 @dataclass
 class RunReport:
     days_written: list[str] = field(default_factory=list)
+    days_patched: list[str] = field(default_factory=list)
     days_removed: list[str] = field(default_factory=list)
     days_unchanged: int = 0
     files_indexed: int = 0
@@ -277,33 +279,33 @@ def _process_day(
     report: RunReport,
 ) -> int:
     date = day_name(day)
-    entries = {rel: state.files[rel] for rel in inputs}
-    files = [e["read_path"] for e in entries.values()]
     bounds = {"day_start": day * SECONDS_PER_DAY, "day_end": (day + 1) * SECONDS_PER_DAY}
+    patch = _patch_plan(state, settings, output, day, inputs)
+    if patch:
+        window = {"day_start": patch["window_start"], "day_end": bounds["day_end"]}
+        before = (
+            _day_stats(_place_day(runner, state, patch["old_inputs"], window, settings))
+            if patch["old_inputs"]
+            else None
+        )
+        stats = _patched_stats(
+            state.days[date]["stats"], before, _day_stats(_place_day(runner, state, patch["inputs"], window, settings))
+        )
+    else:
+        stats = _day_stats(_place_day(runner, state, list(inputs), bounds, settings))
 
-    try:
-        runner.execute("05_dedupe_day.sql", {"files": files, **bounds})
-    except EtlError:
-        broken = find_unreadable(runner, entries)
-        if broken:
-            raise DayBrokenFiles(broken) from None
-        raise
-    _learn_tags(runner, files, bounds)
-    runner.execute("08_route_tags.sql")
-    runner.execute("09_name_signals.sql", {"text_signals": list(settings.text_signals)})
-    runner.execute("10_place_readings.sql")
-    counts = runner.fetch("11_count_readings.sql")
-    if any(problem == BROKEN_VALUE for _, problem, _, _ in counts):
-        raise DayBrokenFiles(_locate_broken(runner, entries, files, bounds))
-
-    stats = _day_stats(counts)
     day_dir = scratch / date
     if day_dir.exists():
         shutil.rmtree(day_dir)
     day_dir.mkdir(parents=True)
     columns: dict[str, list[dict[str, Any]]] = {}
     for dataset, signal_id, signal, is_text in runner.fetch("12_list_signals.sql"):
-        columns.setdefault(dataset, []).append({"id": signal_id, "name": signal, "is_text": bool(is_text)})
+        columns.setdefault(dataset, []).append(
+            {"id": signal_id, "name": signal, "is_text": bool(is_text), "old": False}
+        )
+    published: dict[str, list[str]] = {}
+    if patch:
+        published = _published_by_dataset(runner, output, state.days[date]["outputs"], columns)
     for dataset, keys in DATASETS.items():
         if dataset not in columns:
             continue
@@ -318,18 +320,144 @@ def _process_day(
             fill=settings.fill == "forward",
             partitions=partitions,
             target=str(day_dir / dataset),
+            patch={**patch, "files": published.get(dataset, [])} if patch else None,
         )
     if stats["rejected_total"]:
-        runner.execute("14_write_rejects.sql", target=str(day_dir / "_rejects.parquet"))
+        old_rejects = f"_rejects/date={date}/rejects.parquet"
+        runner.execute(
+            "14_write_rejects.sql",
+            target=str(day_dir / "_rejects.parquet"),
+            patch={
+                "file": str(output / old_rejects) if old_rejects in state.days[date]["outputs"] else None,
+                "window_start": patch["window_start"],
+            }
+            if patch
+            else None,
+        )
 
     written = _published_names(day_dir, date, settings.layout)
     rows = _row_counts(runner, written)
     _check_grid(written, rows, settings.layout)
     _publish(state, output, date, inputs, written, rows, stats)
     report.days_written.append(date)
+    if patch:
+        report.days_patched.append(date)
     report.duplicates += stats["duplicates"]
     report.rejected += stats["rejected_total"]
     return stats["rows_read"]
+
+
+def _place_day(
+    runner: SqlRunner, state: State, rels: list[str], bounds: dict[str, int], settings: Settings
+) -> list[tuple]:
+    """Dedupe, route and place the readings of `rels` within `bounds`; their counts.
+
+    Leaves day_readings, day_tags, day_signals and day_placed for the writing
+    steps. Raises DayBrokenFiles for unreadable files and non-numeric values.
+    """
+    entries = {rel: state.files[rel] for rel in rels}
+    files = [e["read_path"] for e in entries.values()]
+    try:
+        runner.execute("05_dedupe_day.sql", {"files": files, **bounds})
+    except EtlError:
+        broken = find_unreadable(runner, entries)
+        if broken:
+            raise DayBrokenFiles(broken) from None
+        raise
+    _learn_tags(runner, files, bounds)
+    runner.execute("08_route_tags.sql")
+    runner.execute("09_name_signals.sql", {"text_signals": list(settings.text_signals)})
+    runner.execute("10_place_readings.sql")
+    counts = runner.fetch("11_count_readings.sql")
+    if any(problem == BROKEN_VALUE for _, problem, _, _ in counts):
+        raise DayBrokenFiles(_locate_broken(runner, entries, files, bounds))
+    return counts
+
+
+def _patch_plan(
+    state: State, settings: Settings, output: Path, day: int, inputs: dict[str, list[int]]
+) -> dict[str, Any] | None:
+    """How to patch a published day that only gained files, or None to rebuild it.
+
+    The late files' readings start at slot `from_slot`; every bucket before
+    it is unchanged, so only the readings from `grid_from` on (early enough
+    for the forward fill) are placed again, from the files whose timestamp
+    span meets them: that is every copy of those readings, so the dedupe is
+    exact. The typical case is the next day's folder bringing the last
+    minutes before midnight. Daily layout only; a window longer than half a
+    day is rebuilt whole, which is cheaper.
+    """
+    record = state.days.get(day_name(day))
+    if settings.layout == "hourly" or not record or not record.get("inputs") or not record.get("stats"):
+        return None
+    old = record["inputs"]
+    if any(inputs.get(rel) != sig for rel, sig in old.items()):
+        return None  # a file changed or went away
+    new = [rel for rel in inputs if rel not in old]
+    spans = {rel: state.files[rel].get("span") for rel in inputs}
+    if not new or any(span is None for span in spans.values()):
+        return None
+    if not all((output / name).exists() for name in record.get("outputs", [])):
+        return None
+    day_start, day_end = day * SECONDS_PER_DAY, (day + 1) * SECONDS_PER_DAY
+    from_slot = (min(max(spans[rel][0], day_start) for rel in new) - day_start) // 5
+    gap_slots = -(-int(settings.max_gap.total_seconds()) // 5) if settings.fill == "forward" else 0
+    grid_from = max(0, from_slot - gap_slots)
+    if grid_from < GRID_ROWS_PER_DAY // 2:
+        return None
+    window_start = day_start + grid_from * 5
+
+    def meets(rel: str) -> bool:
+        return spans[rel][1] >= window_start and spans[rel][0] < day_end
+
+    return {
+        "from_slot": from_slot,
+        "grid_from": grid_from,
+        "window_start": window_start,
+        "inputs": [rel for rel in inputs if meets(rel)],
+        "old_inputs": [rel for rel in old if meets(rel)],
+    }
+
+
+def _patched_stats(old: dict[str, Any], before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, Any]:
+    """The day's counts with the window's old counts swapped for its new ones."""
+    before = before or {"rows_read": 0, "duplicates": 0, "placed": {}, "rejected": {}}
+    placed = {
+        name: old["placed"].get(name, 0) - before["placed"].get(name, 0) + after["placed"].get(name, 0)
+        for name in DATASETS
+    }
+    rejected = {}
+    for reason in sorted(set(old["rejected"]) | set(after["rejected"])):
+        n = old["rejected"].get(reason, 0) - before["rejected"].get(reason, 0) + after["rejected"].get(reason, 0)
+        if n:
+            rejected[reason] = n
+    return _checked_stats(
+        old["rows_read"] - before["rows_read"] + after["rows_read"],
+        old["duplicates"] - before["duplicates"] + after["duplicates"],
+        placed,
+        rejected,
+    )
+
+
+def _published_by_dataset(
+    runner: SqlRunner, output: Path, outputs: list[str], columns: dict[str, list[dict[str, Any]]]
+) -> dict[str, list[str]]:
+    """The day's published grid files per dataset; adds their columns to `columns`."""
+    files: dict[str, list[str]] = {}
+    for name in outputs:
+        dataset = name.split("/", 1)[0]
+        if dataset in DATASETS:
+            files.setdefault(dataset, []).append(str(output / name))
+    for dataset, paths in files.items():
+        known = {c["name"]: c for c in columns.setdefault(dataset, [])}
+        for name, kind in runner.fetch("18_describe_parquet.sql", {"path": paths[0]}):
+            if name == "timestamp":
+                continue
+            if name in known:
+                known[name]["old"] = True
+            else:
+                columns[dataset].append({"id": None, "name": name, "is_text": kind == "VARCHAR", "old": True})
+    return files
 
 
 def _learn_tags(runner: SqlRunner, files: list[str], bounds: dict[str, int]) -> None:
@@ -384,14 +512,18 @@ def _day_stats(counts: list[tuple]) -> dict[str, Any]:
             placed[dataset] += readings
         else:
             rejected[problem] = rejected.get(problem, 0) + readings
+    return _checked_stats(rows_read, rows_read - distinct, placed, rejected)
+
+
+def _checked_stats(rows_read: int, duplicates: int, placed: dict[str, int], rejected: dict[str, int]) -> dict[str, Any]:
     stats = {
         "rows_read": rows_read,
-        "duplicates": rows_read - distinct,
+        "duplicates": duplicates,
         "placed": placed,
         "rejected": rejected,
         "rejected_total": sum(rejected.values()),
     }
-    if stats["rows_read"] != stats["duplicates"] + sum(placed.values()) + stats["rejected_total"]:
+    if rows_read != duplicates + sum(placed.values()) + stats["rejected_total"]:
         raise EtlError(f"rows do not add up: {stats}")
     return stats
 
@@ -564,6 +696,7 @@ def _summary(
         "run": {
             "files_indexed": report.files_indexed,
             "days_written": report.days_written,
+            "days_patched": report.days_patched,
             "days_unchanged": report.days_unchanged,
             "days_removed": report.days_removed,
             "rows_read": report.rows_read,

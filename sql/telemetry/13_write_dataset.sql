@@ -6,11 +6,19 @@
     day_signals for the phase and module of each series.
     Parameters: $day_start (epoch seconds of 00:00 UTC), $max_gap (interval,
     used when filling); jinja: dataset, keys (series columns), columns (list
-    of {id, name, is_text}: signal_id, column name), fill (bool), partitions
-    (PARTITION_BY columns), target (a fresh folder).
+    of {id, name, is_text, old}: signal_id, or none for a column that only
+    the published files have; column name; old: the published files have
+    it), fill (bool), partitions (PARTITION_BY columns), target (a fresh
+    folder), patch (none, or {files, from_slot, grid_from}, below).
     A bucket is [t, t + 5 s): numeric signals take the mean of its readings,
     text signals the last one. A bucket without a reading is NULL unless
     fill carries the last reading forward, never further than $max_gap.
+    Patch: late files brought readings from slot patch.from_slot on, and
+    day_placed holds only the readings from slot patch.grid_from on (early
+    enough for the fill). Rows before from_slot are taken as they are from
+    the day's published files (patch.files, hive paths); the rest is
+    computed as usual. A bucket before from_slot has no late reading and
+    its fill looks only backwards, so the result equals a full rebuild.
 -#}
 copy (
     with readings as (
@@ -30,7 +38,7 @@ copy (
         select
             series,
             slot,
-            {%- for column in columns %}
+            {%- for column in columns if column.id is not none %}
             {%- if column.is_text %}
             arg_max(value, (timestamp, value)) filter (where signal_id = {{ column.id }})
             {%- else %}
@@ -57,7 +65,7 @@ copy (
             series.*,
             range::integer as slot
         from series
-        cross join range(17280)
+        cross join range({{ patch.grid_from if patch else 0 }}, 17280)
     ),
 
     joined as (
@@ -68,7 +76,7 @@ copy (
             {%- for key in keys %}
             grid.{{ key | ident }},
             {%- endfor %}
-            {%- for column in columns %}
+            {%- for column in columns if column.id is not none %}
             wide.{{ column.name | ident }},
             {%- endfor %}
         from grid
@@ -83,7 +91,7 @@ copy (
             {%- for key in keys %}
             {{ key | ident }},
             {%- endfor %}
-            {%- for column in columns %}
+            {%- for column in columns if column.id is not none %}
             {%- if fill %}
             case
                 when {{ column.name | ident }} is not null then {{ column.name | ident }}
@@ -106,6 +114,73 @@ copy (
         {%- endif %}
     ),
 
+    {%- if patch %}
+    {%- if patch.files %}
+
+    kept as (
+        -- the rows before the late readings, as published
+        select
+            {%- for key in keys %}
+            {{ key | ident }},
+            {%- endfor %}
+            ((epoch(timestamp)::bigint - $day_start) // 5)::integer as slot,
+            {%- for column in columns if column.old %}
+            {{ column.name | ident }},
+            {%- endfor %}
+        from read_parquet(
+            {{ patch.files | literal }},
+            hive_partitioning = true,
+            hive_types_autocast = false,
+            union_by_name = true
+        )
+        where timestamp < to_timestamp($day_start + {{ patch.from_slot }} * 5)
+    ),
+    {%- endif %}
+
+    patched as (
+        select * exclude (series, timestamp)
+        from filled
+        where slot >= {{ patch.from_slot }}
+        {%- if patch.files %}
+        union all by name
+        select * from kept
+        {%- endif %}
+    ),
+
+    every_series as (
+        select
+            {%- for key in keys %}
+            {{ key | ident }},
+            {%- endfor %}
+            (row_number() over (order by {% for key in keys %}{{ key | ident }}, {% endfor %}one))::integer as series
+        from (
+            select distinct
+                {%- for key in keys %}
+                {{ key | ident }},
+                {%- endfor %}
+                1 as one
+            from patched
+        )
+    ),
+
+    merged as (
+        select
+            every_series.*,
+            range::integer as slot,
+            to_timestamp($day_start + range * 5) as timestamp,
+            {%- for column in columns %}
+            patched.{{ column.name | ident }},
+            {%- endfor %}
+        from every_series
+        cross join range(17280)
+        left join patched
+            on range = patched.slot
+            {%- for key in keys %}
+            and every_series.{{ key | ident }} = patched.{{ key | ident }}
+            {%- endfor %}
+    ),
+    {%- endif %}
+
     final as (
         select
             timestamp,
@@ -122,7 +197,7 @@ copy (
             {%- endif %}
             series,
             slot
-        from filled
+        from {{ "merged" if patch else "filled" }}
     )
 
     select * exclude (series, slot)

@@ -6,4 +6,4 @@
 select
     column_name,
     column_type
-from (describe select * from read_parquet($path))
+from (describe select * from read_parquet($path, hive_partitioning = false))

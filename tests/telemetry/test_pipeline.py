@@ -235,3 +235,88 @@ def test_hourly_layout_with_the_full_topology_writes_one_file_per_hour(tmp_path,
     assert con.execute(
         f"select count(*), sum(module_voltage) from read_parquet('{tmp_path}/output/3_8/2024/06/05/*.parquet')"
     ).fetchone() == (24 * 720, sum(range(24)))
+
+
+M12 = [["phase", "1"], ["module", "2"], ["message_source", "master"]]
+LAST_MINUTES = DAY + 86_400 - 180  # 23:57:00
+
+
+def test_the_next_days_folder_patches_the_last_minutes_and_matches_a_full_rebuild(
+    tmp_path, write_readings, run_pipeline
+):
+    gap = dt.timedelta(seconds=20)
+    write_readings(
+        tmp_path / "input/2024/06/05/a.parquet",
+        [
+            (DAY + 3, "module_voltage", "54.0", M11),
+            (DAY + 10, "module_voltage", "1", [["module", "1"]]),  # rejected, before the window
+            (LAST_MINUTES, "module_voltage", "50.0", M11),
+            (LAST_MINUTES + 40, "module_voltage", "51.0", M11),
+            (LAST_MINUTES + 40, "system_state", "RUN", SYS),  # carried into the late minutes
+            (LAST_MINUTES + 56, "module_voltage", "52.0", M11),
+        ],
+    )
+    run_pipeline(fill="forward", max_gap=gap)
+    out = tmp_path / "output"
+    write_readings(
+        tmp_path / "input/2024/06/06/b.parquet",
+        [
+            (LAST_MINUTES + 51, "module_voltage", "53.0", M11),
+            (LAST_MINUTES + 52, "module_voltage", "55.0", M11),  # same bucket: mean 54.0
+            (LAST_MINUTES + 56, "module_voltage", "52.0", M11),  # a re-sent copy
+            (LAST_MINUTES + 60, "module_temperature", "30.5", M11),  # a new column
+            (LAST_MINUTES + 60, "module_voltage", "49.0", M12),  # a new module
+            (LAST_MINUTES + 61, "phase_current", "4.5", P1),  # a new dataset
+            (LAST_MINUTES + 62, "module_voltage", "2", [["module", "9"]]),  # rejected, in the window
+            (DAY + 86_400 + 5, "module_voltage", "48.0", M11),  # the next day
+        ],
+    )
+    summary = run_pipeline(fill="forward", max_gap=gap)
+    assert summary["run"]["days_written"] == ["2024-06-05", "2024-06-06"]
+    assert summary["run"]["days_patched"] == ["2024-06-05"]
+    patched = snapshot(out)
+
+    from etl.telemetry.pipeline import Settings, run
+
+    full = run(Settings(input=tmp_path / "input", output=tmp_path / "full", quiet=True, fill="forward", max_gap=gap))
+    assert full["run"]["days_patched"] == []
+    assert snapshot(tmp_path / "full") == patched
+    assert summary["totals"] == full["totals"]
+    assert summary["outputs"] == full["outputs"]
+    con = duckdb.connect()
+    con.execute("set TimeZone = 'UTC'")
+    rows = con.execute(
+        f"select strftime(timestamp, '%H:%M:%S'), module_temperature, module_voltage from {single(out / DAY1_FILE)} "
+        "where timestamp >= '2024-06-05 23:57:35' and timestamp < '2024-06-05 23:58:10' order by 1"
+    ).fetchall()
+    assert rows == [
+        ("23:57:35", None, None),
+        ("23:57:40", None, 51.0),
+        ("23:57:45", None, 51.0),
+        ("23:57:50", None, 54.0),
+        ("23:57:55", None, 52.0),
+        ("23:58:00", 30.5, 52.0),
+        ("23:58:05", 30.5, 52.0),
+    ]
+    rejects = con.execute(
+        f"select reason, epoch(timestamp)::bigint - {DAY}, value, copies "
+        f"from read_parquet('{out}/_rejects/date=2024-06-05/rejects.parquet')"
+    ).fetchall()
+    assert rejects == [
+        ("module tag without a phase tag", 10, "1", 1),
+        ("module tag without a phase tag", 86_282, "2", 1),
+    ]
+
+
+def test_a_day_whose_file_changed_is_rebuilt_not_patched(tmp_path, write_readings, run_pipeline):
+    write_readings(tmp_path / "input/2024/06/05/a.parquet", [(LAST_MINUTES, "module_voltage", "50.0", M11)])
+    run_pipeline()
+    write_readings(tmp_path / "input/2024/06/05/a.parquet", [(LAST_MINUTES, "module_voltage", "52.0", M11)])
+    write_readings(tmp_path / "input/2024/06/06/b.parquet", [(LAST_MINUTES + 60, "module_voltage", "51.0", M11)])
+    summary = run_pipeline()
+    assert summary["run"]["days_written"] == ["2024-06-05"]
+    assert summary["run"]["days_patched"] == []
+    con = duckdb.connect()
+    assert con.execute(
+        f"select count(module_voltage), sum(module_voltage) from {single(tmp_path / 'output' / DAY1_FILE)}"
+    ).fetchone() == (2, 103.0)

@@ -199,10 +199,11 @@ def write_day(runner, tmp_path, keys=("phase", "module"), dataset="modules", fil
         {"day_start": DAY, "max_gap": dt.timedelta(seconds=max_gap)},
         dataset=dataset,
         keys=list(keys),
-        columns=[{"id": i, "name": n, "is_text": t} for i, n, t in columns],
+        columns=[{"id": i, "name": n, "is_text": t, "old": False} for i, n, t in columns],
         fill=fill,
         partitions=[*keys, "date"],
         target=str(target),
+        patch=None,
     )
     return target
 
