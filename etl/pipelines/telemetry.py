@@ -144,8 +144,9 @@ def run_command(args: argparse.Namespace) -> int:
     )
     summary = run(settings)
     run_part = summary["run"]
+    patched = f" ({len(run_part['days_patched'])} patched)" if run_part["days_patched"] else ""
     say(
-        f"telemetry: {len(run_part['days_written'])} day(s) written, {run_part['days_unchanged']} unchanged, "
+        f"telemetry: {len(run_part['days_written'])} day(s) written{patched}, {run_part['days_unchanged']} unchanged, "
         f"{run_part['rows_read']:,} rows read, {run_part['duplicates_removed']:,} duplicates removed, "
         f"{run_part['rejected']:,} rejected, {len(summary['quarantined'])} file(s) quarantined, "
         f"{summary['wall_seconds']:.1f} s -> {args.output}",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 
@@ -20,6 +21,20 @@ def test_default_command_runs_telemetry_and_prints_one_line(tmp_path, capsys):
     assert out[0].startswith("telemetry: 2 day(s) written, 0 unchanged, 101,243 rows read, 84,136 duplicates removed,")
     summary = json.loads((tmp_path / "out/_summary.json").read_text())
     assert summary["totals"]["rows_read"] == 101_243
+
+
+def test_the_line_counts_patched_days(tmp_path, capsys):
+    """The sample's second folder starts with the first day's last minutes."""
+    shutil.copytree(DATA_DIR / "2024/06/05", tmp_path / "in/2024/06/05")
+    args = ["--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"), "--threads", "2"]
+    assert main(args) == 0
+    shutil.copytree(DATA_DIR / "2024/06/06", tmp_path / "in/2024/06/06")
+    capsys.readouterr()
+    assert main(args) == 0
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("telemetry: 2 day(s) written (1 patched), 0 unchanged, 101,243 rows read, 84,136 duplicates")
+    summary = json.loads((tmp_path / "out/_summary.json").read_text())
+    assert summary["run"]["days_patched"] == ["2024-06-05"]
 
 
 def test_quiet_prints_nothing(tmp_path, capsys):
