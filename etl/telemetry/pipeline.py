@@ -311,28 +311,27 @@ def _process_day(
             continue
         hourly = settings.layout == "hourly" and dataset == "modules"
         partitions = [*keys, "hour"] if hourly else [*keys, "date"]
+        files = published.get(dataset, [])
         runner.execute(
             "13_write_dataset.sql",
-            {"day_start": bounds["day_start"], "max_gap": settings.max_gap},
+            {"day_start": bounds["day_start"], "max_gap": settings.max_gap, **(patch or {}), "published": files},
             dataset=dataset,
             keys=list(keys),
             columns=sorted(columns[dataset], key=lambda c: natural_key(c["name"])),
             fill=settings.fill == "forward",
             partitions=partitions,
             target=str(day_dir / dataset),
-            patch={**patch, "files": published.get(dataset, [])} if patch else None,
+            patch=bool(patch),
+            kept=bool(files),
         )
     if stats["rejected_total"]:
         old_rejects = f"_rejects/date={date}/rejects.parquet"
+        kept = bool(patch) and old_rejects in state.days[date]["outputs"]
         runner.execute(
             "14_write_rejects.sql",
+            {**(patch or {}), "published": str(output / old_rejects)},
             target=str(day_dir / "_rejects.parquet"),
-            patch={
-                "file": str(output / old_rejects) if old_rejects in state.days[date]["outputs"] else None,
-                "window_start": patch["window_start"],
-            }
-            if patch
-            else None,
+            kept=kept,
         )
 
     written = _published_names(day_dir, date, settings.layout)

@@ -9,15 +9,17 @@
     of {id, name, is_text, old}: signal_id, or none for a column that only
     the published files have; column name; old: the published files have
     it), fill (bool), partitions (PARTITION_BY columns), target (a fresh
-    folder), patch (none, or {files, from_slot, grid_from}, below).
+    folder), patch (bool, below), kept (bool: a patch keeps rows of
+    published files); when patching, $from_slot, $grid_from and $published
+    (the dataset's published files of the day, hive paths).
     A bucket is [t, t + 5 s): numeric signals take the mean of its readings,
     text signals the last one. A bucket without a reading is NULL unless
     fill carries the last reading forward, never further than $max_gap.
-    Patch: late files brought readings from slot patch.from_slot on, and
-    day_placed holds only the readings from slot patch.grid_from on (early
-    enough for the fill). Rows before from_slot are taken as they are from
-    the day's published files (patch.files, hive paths); the rest is
-    computed as usual. A bucket before from_slot has no late reading and
+    Patch: late files brought readings from slot $from_slot on, and
+    day_placed holds only the readings from slot $grid_from on (early
+    enough for the fill). Rows before $from_slot are taken as they are from
+    the day's published files; the rest is
+    computed as usual. A bucket before $from_slot has no late reading and
     its fill looks only backwards, so the result equals a full rebuild.
 -#}
 copy (
@@ -65,7 +67,7 @@ copy (
             series.*,
             range::integer as slot
         from series
-        cross join range({{ patch.grid_from if patch else 0 }}, 17280)
+        cross join range({{ "$grid_from" if patch else "0" }}, 17280)
     ),
 
     joined as (
@@ -115,7 +117,7 @@ copy (
     ),
 
     {%- if patch %}
-    {%- if patch.files %}
+    {%- if kept %}
 
     kept as (
         -- the rows before the late readings, as published
@@ -128,20 +130,20 @@ copy (
             {{ column.name | ident }},
             {%- endfor %}
         from read_parquet(
-            {{ patch.files | literal }},
+            $published,
             hive_partitioning = true,
             hive_types_autocast = false,
             union_by_name = true
         )
-        where timestamp < to_timestamp($day_start + {{ patch.from_slot }} * 5)
+        where timestamp < to_timestamp($day_start + $from_slot * 5)
     ),
     {%- endif %}
 
     patched as (
         select * exclude (series, timestamp)
         from filled
-        where slot >= {{ patch.from_slot }}
-        {%- if patch.files %}
+        where slot >= $from_slot
+        {%- if kept %}
         union all by name
         select * from kept
         {%- endif %}

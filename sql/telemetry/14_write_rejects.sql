@@ -3,10 +3,9 @@
     reason, so nothing leaves the pipeline without a trace.
     From: day_placed, readings whose problem rejects them, their payload
     type from day_signals and their tags from day_tags.
-    Parameters: jinja: target (a parquet file path), patch (none, or
-    {file, window_start}: day_placed holds only the readings from
-    window_start on, and the day's published rejects file, if any, gives
-    the earlier ones).
+    Parameters: jinja: target (a parquet file path), kept (bool: a patch,
+    where day_placed holds only the readings from $window_start on and the
+    day's published rejects file $published gives the earlier ones).
 -#}
 copy (
     with rejected as (
@@ -21,11 +20,11 @@ copy (
         inner join day_signals as s on p.signal_key = s.signal_key
         inner join day_tags as t on s.tag_hash = t.tag_hash
         where p.problem is not null and p.problem <> 'non-numeric value'
-        {%- if patch and patch.file %}
+        {%- if kept %}
         union all
         select *
-        from read_parquet({{ patch.file | literal }}, hive_partitioning = false)
-        where timestamp < to_timestamp({{ patch.window_start }})
+        from read_parquet($published, hive_partitioning = false)
+        where timestamp < to_timestamp($window_start)
         {%- endif %}
     )
 
