@@ -24,6 +24,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import quote
 
 from etl.engine import SqlRunner, connect
 from etl.errors import EtlError
@@ -310,20 +311,19 @@ def _process_day(
         if dataset not in columns:
             continue
         hourly = settings.layout == "hourly" and dataset == "modules"
-        partitions = [*keys, "hour"] if hourly else [*keys, "date"]
         files = published.get(dataset, [])
         runner.execute(
-            "13_write_dataset.sql",
+            "13_build_grid.sql",
             {"day_start": bounds["day_start"], "max_gap": settings.max_gap, **(patch or {}), "published": files},
             dataset=dataset,
             keys=list(keys),
             columns=sorted(columns[dataset], key=lambda c: natural_key(c["name"])),
             fill=settings.fill == "forward",
-            partitions=partitions,
-            target=str(day_dir / dataset),
+            hourly=hourly,
             patch=bool(patch),
             kept=bool(files),
         )
+        write_grid(runner, day_dir / dataset, list(keys), "hour" if hourly else "date")
     if stats["rejected_total"]:
         old_rejects = f"_rejects/date={date}/rejects.parquet"
         kept = bool(patch) and old_rejects in state.days[date]["outputs"]
@@ -344,6 +344,25 @@ def _process_day(
     report.duplicates += stats["duplicates"]
     report.rejected += stats["rejected_total"]
     return stats["rows_read"]
+
+
+def write_grid(runner: SqlRunner, target: Path, keys: list[str], partition: str) -> None:
+    """Write day_grid as hive-partitioned parquet under `target`, one file per
+    series and partition (`<key>=<value>/.../<partition>=<value>/data_0.parquet`),
+    each in time order. Values are URL-encoded in paths, as DuckDB does."""
+    drop = [*keys, partition, "series", "slot"]
+    for series, values, part, first, last in runner.fetch("22_list_grid_files.sql", keys=keys, partition=partition):
+        folder = target.joinpath(
+            *(f"{key}={quote(value, safe='')}" for key, value in zip(keys, values, strict=True)),
+            f"{partition}={quote(part, safe='')}",
+        )
+        folder.mkdir(parents=True, exist_ok=True)
+        runner.execute(
+            "23_write_grid_file.sql",
+            {"series": series, "first_slot": first, "last_slot": last},
+            drop=drop,
+            target=str(folder / "data_0.parquet"),
+        )
 
 
 def _place_day(

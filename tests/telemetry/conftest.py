@@ -67,3 +67,32 @@ def write_readings():
 @pytest.fixture
 def read_output():
     return _read_output
+
+
+def _misordered_files(root: Path) -> dict[str, int]:
+    """Grid files under root whose rows do not step by 5 s in file order:
+    file name -> how many steps are wrong. Empty when every file is in order."""
+    con = duckdb.connect()
+    skipped = {"_rejects", ".telemetry"}
+    files = [str(p) for p in sorted(root.rglob("*.parquet")) if not skipped & set(p.relative_to(root).parts)]
+    rows = con.execute(
+        """
+        with steps as (
+            select
+                filename,
+                epoch(timestamp) - lag(epoch(timestamp)) over (partition by filename order by file_row_number) as step
+            from read_parquet($files, filename = true, file_row_number = true, hive_partitioning = false)
+        )
+        select filename, count(*) filter (where step <> 5)
+        from steps
+        group by filename
+        """,
+        {"files": files},
+    ).fetchall()
+    assert len(rows) == len(files)
+    return {Path(name).relative_to(root).as_posix(): n for name, n in rows if n}
+
+
+@pytest.fixture
+def misordered_files():
+    return _misordered_files

@@ -96,6 +96,19 @@ def test_days_datasets_and_summary(tmp_path, write_readings, run_pipeline):
     assert json.loads((out / "_summary.json").read_text())["totals"] == summary["totals"]
 
 
+def test_tag_values_that_are_not_path_safe_are_url_encoded_in_hive_paths(tmp_path, write_readings, run_pipeline):
+    tags = [["phase", "L1/L2"], ["module", "m 1=é"]]
+    write_readings(tmp_path / "input/a.parquet", [(DAY + 3, "module_voltage", "54.0", tags)])
+    run_pipeline()
+    out = tmp_path / "output"
+    assert [f for f in output_files(out) if f.startswith("modules/")] == [
+        "modules/phase=L1%2FL2/module=m%201%3D%C3%A9/date=2024-06-05/data_0.parquet"
+    ]
+    con = duckdb.connect(str(out / "telemetry.duckdb"), read_only=True)
+    con.execute(f"set file_search_path = '{out}'")
+    assert con.execute("select distinct phase, module from modules").fetchall() == [("L1/L2", "m 1=é")]
+
+
 def test_a_reading_filed_in_the_wrong_days_folder_goes_to_its_own_day(tmp_path, write_readings, run_pipeline):
     write_readings(tmp_path / "input/2024/06/05/a.parquet", [(DAY + 100, "module_voltage", "1", M11)])
     # exported after midnight, filed under the next day, but read at 23:59:58
@@ -217,7 +230,9 @@ def test_forward_fill_setting_reaches_the_outputs(tmp_path, write_readings, run_
     assert got == (3,)  # the reading's bucket and two carried 5 s buckets
 
 
-def test_hourly_layout_with_the_full_topology_writes_one_file_per_hour(tmp_path, write_readings, run_pipeline):
+def test_hourly_layout_with_the_full_topology_writes_one_file_per_hour(
+    tmp_path, write_readings, run_pipeline, misordered_files
+):
     # 24 modules x 24 hours = 576 partitions in one COPY: more than DuckDB keeps
     # open by default, which would split partitions into several files.
     rows = [
@@ -231,6 +246,7 @@ def test_hourly_layout_with_the_full_topology_writes_one_file_per_hour(tmp_path,
     hourly = [o for o in summary["outputs"] if not o["path"].startswith(("phases/", "system/"))]
     assert len(hourly) == 576
     assert {o["rows"] for o in hourly} == {720}
+    assert misordered_files(tmp_path / "output") == {}
     con = duckdb.connect()
     assert con.execute(
         f"select count(*), sum(module_voltage) from read_parquet('{tmp_path}/output/3_8/2024/06/05/*.parquet')"
@@ -242,7 +258,7 @@ LAST_MINUTES = DAY + 86_400 - 180  # 23:57:00
 
 
 def test_the_next_days_folder_patches_the_last_minutes_and_matches_a_full_rebuild(
-    tmp_path, write_readings, run_pipeline
+    tmp_path, write_readings, run_pipeline, misordered_files
 ):
     gap = dt.timedelta(seconds=20)
     write_readings(
@@ -281,6 +297,7 @@ def test_the_next_days_folder_patches_the_last_minutes_and_matches_a_full_rebuil
     full = run(Settings(input=tmp_path / "input", output=tmp_path / "full", quiet=True, fill="forward", max_gap=gap))
     assert full["run"]["days_patched"] == []
     assert snapshot(tmp_path / "full") == patched
+    assert misordered_files(out) == {}
     assert summary["totals"] == full["totals"]
     assert summary["outputs"] == full["outputs"]
     con = duckdb.connect()

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from etl.engine import SqlRunner, connect
+from etl.telemetry.pipeline import write_grid
 
 DAY = 1_717_545_600  # 2024-06-05T00:00:00Z
 M11 = [["phase", "1"], ["module", "1"], ["message_source", "master"]]
@@ -195,16 +196,16 @@ def write_day(runner, tmp_path, keys=("phase", "module"), dataset="modules", fil
     target = tmp_path / "out" / dataset
     target.parent.mkdir(exist_ok=True)
     runner.execute(
-        "13_write_dataset.sql",
+        "13_build_grid.sql",
         {"day_start": DAY, "max_gap": dt.timedelta(seconds=max_gap)},
         dataset=dataset,
         keys=list(keys),
         columns=[{"id": i, "name": n, "is_text": t, "old": False} for i, n, t in columns],
         fill=fill,
-        partitions=[*keys, "date"],
-        target=str(target),
+        hourly=False,
         patch=None,
     )
+    write_grid(runner, target, list(keys), "date")
     return target
 
 
