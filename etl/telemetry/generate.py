@@ -62,15 +62,10 @@ def generate(output: Path, *, start: dt.date, days: int, preset: str = "sample",
         for index in progress(range(days), desc="generating days", unit="day"):
             day = start + dt.timedelta(days=index)
             windows, exporters = day_shape(preset, index, rng)
-            target = scratch / day.isoformat()
             day_start = int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
             template = index % TEMPLATE_DAYS[preset]
             if template in templates:
-                runner.execute(
-                    "02_shift_day.sql",
-                    {"files": templates[template], "shift_days": index - template},
-                    target=str(target),
-                )
+                runner.execute("02_shift_day.sql", {"files": templates[template], "shift_days": index - template})
             else:
                 runner.execute(
                     "01_telemetry_day.sql",
@@ -81,13 +76,9 @@ def generate(output: Path, *, start: dt.date, days: int, preset: str = "sample",
                         "seed": seed,
                         **{k: v for k, v in PRESETS[preset].items()},
                     },
-                    target=str(target),
                 )
-            parts = sorted(target.glob("file_key=*/*.parquet"))
-            rows += runner.fetch("03_count_rows.sql", {"files": [str(p) for p in parts]})[0][0]
             made_here = []
-            for part in parts:
-                name = part.parent.name.split("=", 1)[1]
+            for file_id, name, row_count in runner.fetch("03_list_files.sql"):
                 match = _NAME.match(name)
                 if not match:
                     raise EtlError(f"generator made an unexpected file name: {name}")
@@ -95,9 +86,12 @@ def generate(output: Path, *, start: dt.date, days: int, preset: str = "sample",
                 if final.exists():
                     raise EtlError(f"generator wrote two files for {final}")
                 final.parent.mkdir(parents=True, exist_ok=True)
+                part = scratch / f"{name}.parquet"
+                runner.execute("04_write_file.sql", {"file_id": file_id}, target=str(part))
                 os.replace(part, final)
                 made_here.append(str(final))
                 files += 1
+                rows += row_count
             if template not in templates:
                 templates[template] = made_here
     finally:

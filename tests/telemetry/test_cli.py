@@ -18,9 +18,9 @@ def test_default_command_runs_telemetry_and_prints_one_line(tmp_path, capsys):
     assert code == 0
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 1
-    assert out[0].startswith("telemetry: 2 day(s) written, 0 unchanged, 101,243 rows read, 84,136 duplicates removed,")
+    assert out[0].startswith("telemetry: 2 day(s) written, 0 unchanged, 102,033 rows read, 84,926 duplicates removed,")
     summary = json.loads((tmp_path / "out/_summary.json").read_text())
-    assert summary["totals"]["rows_read"] == 101_243
+    assert summary["totals"]["rows_read"] == 102_033
 
 
 def test_the_line_counts_patched_days(tmp_path, capsys):
@@ -32,7 +32,7 @@ def test_the_line_counts_patched_days(tmp_path, capsys):
     capsys.readouterr()
     assert main(args) == 0
     line = capsys.readouterr().out.strip()
-    assert line.startswith("telemetry: 2 day(s) written (1 patched), 0 unchanged, 101,243 rows read, 84,136 duplicates")
+    assert line.startswith("telemetry: 2 day(s) written (1 patched), 0 unchanged, 102,033 rows read, 84,926 duplicates")
     summary = json.loads((tmp_path / "out/_summary.json").read_text())
     assert summary["run"]["days_patched"] == ["2024-06-05"]
 

@@ -18,10 +18,10 @@ def listing(root):
 def test_generator_reproduces_the_bundled_sample(tmp_path):
     made = generate(tmp_path, start=dt.date(2024, 6, 5), days=2, preset="sample", seed=7)
     assert listing(tmp_path) == listing(DATA_DIR)
-    assert made == {"files": 48, "rows": 101_243}
+    assert made == {"files": 28, "rows": 102_033}
     con = duckdb.connect()
     for name in listing(DATA_DIR):
-        query = "select * from read_parquet($p) order by __index_level_0__"
+        query = "select * from read_parquet($p, file_row_number = true) order by file_row_number"
         assert (
             con.execute(query, {"p": str(tmp_path / name)}).fetchall()
             == con.execute(query, {"p": str(DATA_DIR / name)}).fetchall()
@@ -52,3 +52,35 @@ def test_sample_has_the_real_shape():
         f"select count(*) from read_parquet('{DATA_DIR}/2024/06/06/*.parquet') where timestamp < 1717632000"
     ).fetchone()[0]
     assert late > 0
+
+
+def test_sample_files_are_laid_out_like_the_real_export():
+    """Measured on the real export: each file holds its own stretch of time,
+    in time order, and re-sends are repeated 5-second blocks within a file;
+    only a file's first block repeats the previous file's last one."""
+    con = duckdb.connect()
+    source = f"read_parquet('{DATA_DIR}/**/*.parquet', filename = true, file_row_number = true)"
+    in_order = con.execute(
+        f"""
+        select
+            bool_and(__index_level_0__ = file_row_number),
+            bool_and(timestamp // 5 >= previous // 5)
+        from (
+            select *, lag(timestamp) over (partition by filename order by file_row_number) as previous
+            from {source}
+        )
+        """
+    ).fetchone()
+    assert in_order == (True, True)
+    spread = con.execute(
+        f"""
+        select count(*) filter (where files > 1) / count(*), avg(copies)
+        from (
+            select count(distinct filename) as files, count(*) as copies
+            from {source}
+            group by regexp_extract(filename, 'metrics-(\\d)-', 1), timestamp, payload_type, value, tags
+        )
+        """
+    ).fetchone()
+    assert spread[0] < 0.05
+    assert 3.5 <= spread[1] <= 4.5
