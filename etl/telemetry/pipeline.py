@@ -124,7 +124,7 @@ def run(settings: Settings) -> dict[str, Any]:
         con = connect(threads=settings.threads, memory_limit=settings.memory_limit, temp_directory=work / "spill")
         try:
             runner = SqlRunner(con, "telemetry")
-            runner.execute("04_create_known_tags.sql")
+            runner.execute("04_create_known_signals.sql")
             report = RunReport()
             _index(runner, state, settings, input_root, work / "staged", report)
             _process_days(runner, state, settings, output, scratch, report)
@@ -382,7 +382,7 @@ def _place_day(
         if broken:
             raise DayBrokenFiles(broken) from None
         raise
-    _learn_tags(runner, files, bounds)
+    _learn_signals(runner, files, bounds)
     runner.execute("08_route_tags.sql")
     runner.execute("09_name_signals.sql", {"text_signals": list(settings.text_signals)})
     runner.execute("10_place_readings.sql")
@@ -478,21 +478,21 @@ def _published_by_dataset(
     return files
 
 
-def _learn_tags(runner: SqlRunner, files: list[str], bounds: dict[str, int]) -> None:
-    """Teach known_tags the day's new tag sets, reading as few files as it takes.
+def _learn_signals(runner: SqlRunner, files: list[str], bounds: dict[str, int]) -> None:
+    """Teach known_signals the day's new signals, reading as few files as it takes.
 
     Batches double (4, 8, 16, ... files): one file usually holds nearly every
-    tag set, while a rare one (a cell read every 10 minutes) may need more.
+    signal, while a rare one (a cell read every 10 minutes) may need more.
     """
     start, size = 0, 4
     while start < len(files):
-        new = [h for (h,) in runner.fetch("06_list_new_tags.sql")]
+        new = [h for (h,) in runner.fetch("06_list_new_signals.sql")]
         if not new:
             return
-        runner.execute("07_learn_tags.sql", {"files": files[start : start + size], "hashes": new, **bounds})
+        runner.execute("07_learn_signals.sql", {"files": files[start : start + size], "hashes": new, **bounds})
         start, size = start + size, size * 2
-    if runner.fetch("06_list_new_tags.sql"):
-        raise EtlError("internal check failed: a tag hash of the day was found in none of its files")
+    if runner.fetch("06_list_new_signals.sql"):
+        raise EtlError("internal check failed: a signal hash of the day was found in none of its files")
 
 
 def _locate_broken(

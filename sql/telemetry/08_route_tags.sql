@@ -2,7 +2,7 @@
     Makes: temp table day_tags, one row per distinct tag set of the day: the
     dataset it routes to, its phase and module, the suffix its qualifying
     tags add to a signal name, or why it cannot be routed.
-    From: the day's tag hashes in day_readings, their tags from known_tags.
+    From: the tag sets of the day's signals (day_readings, known_signals).
     Parameters: none.
     Routing: phase + module -> modules; phase only -> phases; neither -> system.
     Qualifying tags are every tag but phase, module and message_source=master,
@@ -11,11 +11,11 @@
 -#}
 create or replace temp table day_tags as
 with tag_sets as (
-    select
+    select distinct
         tag_hash,
         tags
-    from known_tags
-    where tag_hash in (select tag_hash from day_readings)
+    from known_signals
+    where sig_hash in (select sig_hash from day_readings)
 ),
 
 pairs as (

@@ -1,10 +1,11 @@
 {#-
-    Makes: temp table day_signals, one row per (tag set, payload type) of
-    the day, keyed by signal_key: its dataset, phase and module, its series
+    Makes: temp table day_signals, one row per (payload type, tag set) of
+    the day, keyed by signal_key and by sig_hash: its tag_hash, dataset,
+    phase and module, its series
     (a number per phase + module within the dataset), its signal name and
     signal_id (a number per name within the dataset), whether it is text,
     and the problem that rejects all its readings, if any.
-    From: the (tag hash, payload type) pairs of day_readings, and day_tags.
+    From: the signal hashes of day_readings, known_signals, and day_tags.
     Parameters: $text_signals (payload types whose values are text, e.g.
     system_state; every other payload type is numeric).
     Readings then carry these small integers rather than names, so the grid
@@ -12,14 +13,17 @@
 -#}
 create or replace temp table day_signals as
 with pairs as (
-    select distinct
-        tag_hash,
-        payload_type
-    from day_readings
+    select
+        k.sig_hash,
+        k.tag_hash,
+        k.payload_type
+    from known_signals as k
+    where k.sig_hash in (select sig_hash from day_readings)
 ),
 
 named as (
     select
+        p.sig_hash,
         p.tag_hash,
         p.payload_type,
         t.dataset,
@@ -37,7 +41,8 @@ named as (
 
 final as (
     select
-        (row_number() over (order by tag_hash, payload_type))::integer as signal_key,
+        (row_number() over (order by sig_hash))::integer as signal_key,
+        sig_hash,
         tag_hash,
         payload_type,
         dataset,

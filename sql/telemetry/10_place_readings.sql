@@ -24,7 +24,7 @@ with joined as (
         try_cast(r.value as double) as parsed
     from day_readings as r
     inner join day_signals as s
-        on r.tag_hash = s.tag_hash and r.payload_type is not distinct from s.payload_type
+        on r.sig_hash = s.sig_hash
 ),
 
 checked as (

@@ -25,11 +25,11 @@ def place(runner, tmp_path, write_readings, rows, text_signals=("system_state",)
     files = []
     for i, chunk in enumerate(rows if isinstance(rows[0], list) else [rows]):
         files.append(str(write_readings(tmp_path / f"f{i}.parquet", chunk)))
-    runner.execute("04_create_known_tags.sql")
+    runner.execute("04_create_known_signals.sql")
     runner.execute("05_dedupe_day.sql", {"files": files, **BOUNDS})
-    new = [h for (h,) in runner.fetch("06_list_new_tags.sql")]
-    runner.execute("07_learn_tags.sql", {"files": files, "hashes": new, **BOUNDS})
-    assert runner.fetch("06_list_new_tags.sql") == []
+    new = [h for (h,) in runner.fetch("06_list_new_signals.sql")]
+    runner.execute("07_learn_signals.sql", {"files": files, "hashes": new, **BOUNDS})
+    assert runner.fetch("06_list_new_signals.sql") == []
     runner.execute("08_route_tags.sql")
     runner.execute("09_name_signals.sql", {"text_signals": list(text_signals)})
     runner.execute("10_place_readings.sql")
@@ -51,7 +51,7 @@ def test_exact_duplicates_count_once_across_files(runner, tmp_path, write_readin
     place(runner, tmp_path, write_readings, [first, second])
     rows = runner.con.execute(
         "select r.timestamp - $d, r.value, k.tags, r.copies from day_readings as r "
-        "join known_tags as k using (tag_hash) order by all",
+        "join known_signals as k using (sig_hash) order by all",
         {"d": DAY},
     ).fetchall()
     assert rows == [
@@ -74,10 +74,31 @@ def test_missing_tags_and_empty_tags_are_the_same_reading(runner, tmp_path, writ
     )
     rows = runner.con.execute(
         "select r.timestamp - $d, k.tags, r.copies from day_readings as r "
-        "join known_tags as k using (tag_hash) order by all",
+        "join known_signals as k using (sig_hash) order by all",
         {"d": DAY},
     ).fetchall()
     assert rows == [(1, [], 2), (2, [], 1)]
+
+
+def test_a_missing_payload_type_is_its_own_reading_and_rejected(runner, tmp_path, write_readings):
+    rows = [
+        (DAY, None, "1", M11),
+        (DAY, None, "1", M11),
+        (DAY, "", "1", M11),
+        (DAY, " ", "1", M11),
+        (DAY, "module_voltage", "1", M11),
+    ]
+    place(runner, tmp_path, write_readings, rows)
+    got = runner.con.execute(
+        "select s.payload_type, p.copies, p.problem from day_placed as p "
+        "join day_signals as s using (signal_key) order by all"
+    ).fetchall()
+    assert got == [
+        ("", 1, "missing payload_type"),
+        (" ", 1, "missing payload_type"),
+        ("module_voltage", 1, None),
+        (None, 2, "missing payload_type"),
+    ]
 
 
 def test_readings_outside_the_day_are_left_for_their_own_day(runner, tmp_path, write_readings):
