@@ -101,9 +101,6 @@ def connect(
     con.execute("set TimeZone = 'UTC'")
     # Progress is ours to show (tqdm, off when not a terminal), not DuckDB's.
     con.execute("pragma disable_progress_bar")
-    # COPY ... PARTITION_BY splits a partition into several files once more than
-    # this many are open; pipelines that name files by partition need one each.
-    con.execute("set partitioned_write_max_open_files = 100000")
     return con
 
 

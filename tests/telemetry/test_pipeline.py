@@ -233,8 +233,7 @@ def test_forward_fill_setting_reaches_the_outputs(tmp_path, write_readings, run_
 def test_hourly_layout_with_the_full_topology_writes_one_file_per_hour(
     tmp_path, write_readings, run_pipeline, misordered_files
 ):
-    # 24 modules x 24 hours = 576 partitions in one COPY: more than DuckDB keeps
-    # open by default, which would split partitions into several files.
+    # 24 modules x 24 hours = 576 files, each in time order
     rows = [
         (DAY + 3600 * h + 1, "module_voltage", str(h), [["phase", str(p)], ["module", str(m)]])
         for p in range(1, 4)
