@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -349,20 +350,35 @@ def _process_day(
 def write_grid(runner: SqlRunner, target: Path, keys: list[str], partition: str) -> None:
     """Write day_grid as hive-partitioned parquet under `target`, one file per
     series and partition (`<key>=<value>/.../<partition>=<value>/data_0.parquet`),
-    each in time order. Values are URL-encoded in paths, as DuckDB does."""
+    each in time order. Values are URL-encoded in paths, as DuckDB does.
+
+    A COPY of one small file runs on one core, so the files are written
+    from as many cursors as DuckDB has threads, each its own statement.
+    """
     drop = [*keys, partition, "series", "slot"]
+    files = []
     for series, values, part, first, last in runner.fetch("22_list_grid_files.sql", keys=keys, partition=partition):
         folder = target.joinpath(
             *(f"{key}={quote(value, safe='')}" for key, value in zip(keys, values, strict=True)),
             f"{partition}={quote(part, safe='')}",
         )
         folder.mkdir(parents=True, exist_ok=True)
-        runner.execute(
-            "23_write_grid_file.sql",
-            {"series": series, "first_slot": first, "last_slot": last},
-            drop=drop,
-            target=str(folder / "data_0.parquet"),
-        )
+        files.append(({"series": series, "first_slot": first, "last_slot": last}, str(folder / "data_0.parquet")))
+    [(threads,)] = runner.con.execute("select current_setting('threads')").fetchall()
+    cursors = [runner.con.cursor() for _ in range(max(1, min(int(threads), len(files))))]
+    try:
+        writers = [SqlRunner(cursor, runner.pipeline) for cursor in cursors]
+
+        def write(k: int) -> None:
+            for params, path in files[k :: len(writers)]:
+                writers[k].execute("23_write_grid_file.sql", params, drop=drop, target=path)
+
+        with ThreadPoolExecutor(len(writers)) as pool:
+            for done in [pool.submit(write, k) for k in range(len(writers))]:
+                done.result()
+    finally:
+        for cursor in cursors:
+            cursor.close()
 
 
 def _place_day(
