@@ -364,8 +364,8 @@ def write_grid(runner: SqlRunner, target: Path, keys: list[str], partition: str)
         )
         folder.mkdir(parents=True, exist_ok=True)
         files.append(({"series": series, "first_slot": first, "last_slot": last}, str(folder / "data_0.parquet")))
-    [(threads,)] = runner.con.execute("select current_setting('threads')").fetchall()
-    cursors = [runner.con.cursor() for _ in range(max(1, min(int(threads), len(files))))]
+    [(threads,)] = runner.fetch("24_count_threads.sql")
+    cursors = [runner.con.cursor() for _ in range(max(1, min(threads, len(files))))]
     try:
         writers = [SqlRunner(cursor, runner.pipeline) for cursor in cursors]
 
