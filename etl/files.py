@@ -12,13 +12,17 @@ from typing import Any
 from etl.errors import EtlError
 
 
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON so that a reader sees the old file or the new one, never half."""
+def write_json_atomic(path: Path, data: Any, *, indent: int | None = 2) -> None:
+    """Write JSON so that a reader sees the old file or the new one, never half.
+
+    indent=None writes it compact, which is several times faster for large files.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2, sort_keys=False, default=str)
+            separators = None if indent else (",", ":")
+            fh.write(json.dumps(data, indent=indent, separators=separators, default=str))
             fh.write("\n")
             fh.flush()
             os.fsync(fh.fileno())

@@ -129,6 +129,7 @@ def run(settings: Settings) -> dict[str, Any]:
             report = RunReport()
             _index(runner, state, settings, input_root, work / "staged", report)
             _process_days(runner, state, settings, output, scratch, report)
+            state.fold_journal()
         finally:
             con.close()
             shutil.rmtree(scratch, ignore_errors=True)
@@ -236,8 +237,8 @@ def _process_days(
     for date in sorted(d for d in state.days if d not in {day_name(k) for k in plan}):
         _delete_outputs(output, state.days[date].get("outputs", []))
         del state.days[date]
+        state.save_day(date)
         report.days_removed.append(date)
-    state.save()
 
     def dirty(day: int) -> bool:
         return state.days.get(day_name(day), {}).get("inputs") != plan[day]
@@ -615,7 +616,7 @@ def _publish(
     old = state.days.get(date, {}).get("outputs", [])
     new = sorted(written.values())
     state.days[date] = {"inputs": None, "outputs": sorted(set(old) | set(new))}
-    state.save()
+    state.save_day(date)
     for path, name in written.items():
         final = output / name
         final.parent.mkdir(parents=True, exist_ok=True)
@@ -627,7 +628,7 @@ def _publish(
         "rows": {name: rows[path] for path, name in written.items()},
         "stats": stats,
     }
-    state.save()
+    state.save_day(date)
 
 
 VIEWS = {

@@ -158,12 +158,18 @@ def test_rerun_on_unchanged_input_rewrites_nothing(tmp_path, write_readings, run
     out = tmp_path / "output"
 
     def every_file():
-        return {p: p.stat().st_mtime_ns for p in out.glob("*") if p.is_file()} | {
+        # Every file but the lock, which each run takes and stamps with its pid.
+        found = [*out.glob("*"), *out.glob(".telemetry/*")]
+        return {p: p.stat().st_mtime_ns for p in found if p.is_file() and p.name != "lock"} | {
             p: (out / p).stat().st_mtime_ns for p in output_files(out)
         }
 
     before = every_file()
-    assert {p.name for p in before if not isinstance(p, str)} == {"_summary.json", "telemetry.duckdb"}
+    assert {p.name for p in before if not isinstance(p, str)} == {
+        "_summary.json",
+        "telemetry.duckdb",
+        "state.json",
+    }
     summary = run_pipeline()
     assert summary["run"]["days_written"] == []
     assert summary["run"]["days_unchanged"] == 2
