@@ -4,13 +4,17 @@
     value as text, and the partition's first and last slot.
     From: day_grid (13_build_grid.sql).
     Parameters: jinja: keys (series columns), partition ('date' or 'hour').
+    Every series has all 17,280 slots of the day, so a partition starts at
+    each slot that is a multiple of its length; reading only those rows
+    avoids grouping the whole grid. The writer checks each file's row count.
 -#}
+{%- set slots = 720 if partition == "hour" else 17280 %}
 select
     series,
     [{% for key in keys %}{{ key | ident }}{{ ", " if not loop.last }}{% endfor %}]::varchar[] as key_values,
     {{ partition | ident }}::varchar as partition_value,
-    min(slot) as first_slot,
-    max(slot) as last_slot
+    slot as first_slot,
+    slot + {{ slots - 1 }} as last_slot
 from day_grid
-group by all
+where slot % {{ slots }} = 0
 order by series, first_slot
