@@ -32,7 +32,8 @@ checked as (
         *,
         case
             when signal_problem is not null then signal_problem
-            when coalesce(trim(value), '') = '' then 'empty value'
+            -- a value that parses is not empty: trim only the rest
+            when parsed is null and coalesce(trim(value), '') = '' then 'empty value'
             when not is_text and (parsed is null or not isfinite(parsed)) then 'non-numeric value'
         end as problem
     from joined

@@ -178,12 +178,16 @@ def test_readings_that_fit_no_dataset_are_rejected_with_a_reason(runner, tmp_pat
         (DAY, "module_voltage", "", M11),
         (DAY, "module_voltage", None, M11),
         (DAY, "system_state", "", []),
+        (DAY + 5, "module_voltage", " ", M11),
+        (DAY + 5, "system_state", "  ", []),
     ]
     place(runner, tmp_path, write_readings, rows)
     got = runner.con.execute("select coalesce(value, '<null>'), problem from day_placed order by all").fetchall()
     assert got == [
         ("", "empty value"),
         ("", "empty value"),
+        (" ", "empty value"),
+        ("  ", "empty value"),
         ("1", "module tag without a phase tag"),
         ("2", "malformed tag: a key appears twice"),
         ("3", "malformed tag: empty key or value"),
