@@ -25,6 +25,22 @@ from etl.errors import EtlError
 from etl.paths import PROJECT_ROOT, SQL_DIR
 
 _PARAM_RE = re.compile(r"(?<![\w$])\$([A-Za-z_]\w*)")
+_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$", re.IGNORECASE)
+# DuckDB's units: KB is 1000 bytes, KiB 1024.
+_SIZE_UNITS = {
+    "": 1,
+    "b": 1,
+    "byte": 1,
+    "bytes": 1,
+    "kb": 10**3,
+    "mb": 10**6,
+    "gb": 10**9,
+    "tb": 10**12,
+    "kib": 2**10,
+    "mib": 2**20,
+    "gib": 2**30,
+    "tib": 2**40,
+}
 _ERROR_LINE_RE = re.compile(r"LINE (\d+):")
 
 
@@ -67,6 +83,15 @@ def quote_literal(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(quote_literal(v) for v in value) + "]"
     raise TypeError(f"cannot render {type(value).__name__} as a SQL literal")
+
+
+def parse_size(text: str) -> int:
+    """Bytes in a memory size as DuckDB spells it (`600MB`, `1.5 GiB`, `300000B`)."""
+    match = _SIZE_RE.match(text)
+    unit = match.group(2).lower() if match else None
+    if not match or unit not in _SIZE_UNITS:
+        raise EtlError(f"not a memory size: {text!r} (e.g. 600MB, 2GB, 1.5GiB)")
+    return int(float(match.group(1)) * _SIZE_UNITS[unit])
 
 
 def connect(

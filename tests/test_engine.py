@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from etl.engine import SqlRunner, connect, quote_identifier, quote_literal
+from etl.engine import SqlRunner, connect, parse_size, quote_identifier, quote_literal
 from etl.errors import EtlError
 
 text = st.text(alphabet=st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), min_size=1)
@@ -103,3 +103,26 @@ def test_connection_runs_in_utc_with_the_limits_asked_for(tmp_path):
     assert settings["memory_limit"] in ("256.0 MiB", "244.1 MiB")
     assert (tmp_path / "spill").is_dir()
     assert con.execute("select to_timestamp(0)::varchar").fetchone() == ("1970-01-01 00:00:00+00",)
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [
+        ("600MB", 600_000_000),
+        ("600 MB", 600_000_000),
+        ("1.5GB", 1_500_000_000),
+        ("2GiB", 2 * 2**30),
+        ("572.2 MiB", int(572.2 * 2**20)),
+        ("314572800B", 314_572_800),
+        ("1000 bytes", 1000),
+        ("4096", 4096),
+    ],
+)
+def test_parse_size_reads_duckdb_units(text, size):
+    assert parse_size(text) == size
+
+
+@pytest.mark.parametrize("text", ["", "lots", "600 MBs", "-1GB", "1.5.2GB"])
+def test_parse_size_rejects_what_is_not_a_size(text):
+    with pytest.raises(EtlError, match="not a memory size"):
+        parse_size(text)
