@@ -20,14 +20,16 @@ import json
 import os
 import re
 import shutil
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
-from etl.engine import SqlRunner, connect
+from etl.engine import SqlRunner, connect, parse_size
 from etl.errors import EtlError
 from etl.files import write_json_atomic
 from etl.progress import progress
@@ -81,15 +83,35 @@ class Settings:
 
 @dataclass
 class RunReport:
-    days_written: list[str] = field(default_factory=list)
-    days_patched: list[str] = field(default_factory=list)
+    """What this run did. A day built twice (again after a file it read was
+    quarantined) counts once, with its last build."""
+
+    # date -> (the day's counts, whether it was patched)
+    built: dict[str, tuple[dict[str, Any], bool]] = field(default_factory=dict)
     days_removed: list[str] = field(default_factory=list)
     days_unchanged: int = 0
     files_indexed: int = 0
-    rows_read: int = 0
-    duplicates: int = 0
-    rejected: int = 0
     newly_quarantined: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def days_written(self) -> list[str]:
+        return sorted(self.built)
+
+    @property
+    def days_patched(self) -> list[str]:
+        return sorted(date for date, (_, patched) in self.built.items() if patched)
+
+    @property
+    def rows_read(self) -> int:
+        return sum(stats["rows_read"] for stats, _ in self.built.values())
+
+    @property
+    def duplicates(self) -> int:
+        return sum(stats["duplicates"] for stats, _ in self.built.values())
+
+    @property
+    def rejected(self) -> int:
+        return sum(stats["rejected_total"] for stats, _ in self.built.values())
 
 
 class DayBrokenFiles(Exception):
@@ -122,16 +144,19 @@ def run(settings: Settings) -> dict[str, Any]:
         clean_scratch(scratch)
         state = State.load(work / "state.json")
         _reset_if_needed(state, settings, input_root, output)
-        con = connect(threads=settings.threads, memory_limit=settings.memory_limit, temp_directory=work / "spill")
+        report = RunReport()
         try:
-            runner = SqlRunner(con, "telemetry")
-            runner.execute("04_create_known_signals.sql")
-            report = RunReport()
-            _index(runner, state, settings, input_root, work / "staged", report)
-            _process_days(runner, state, settings, output, scratch, report)
+            con = connect(threads=settings.threads, memory_limit=settings.memory_limit, temp_directory=work / "spill")
+            try:
+                runner = SqlRunner(con, "telemetry")
+                _index(runner, state, settings, input_root, work / "staged", report)
+                [(threads, memory)] = runner.fetch("24_read_limits.sql")
+            finally:
+                con.close()
+            budget = parse_size(settings.memory_limit or memory)
+            _process_days(state, settings, output, work, report, threads, budget)
             state.fold_journal()
         finally:
-            con.close()
             shutil.rmtree(scratch, ignore_errors=True)
         _write_views(output, state, settings)
         summary = _summary(state, settings, report, started_at, time.monotonic() - started)
@@ -230,72 +255,229 @@ def _day_inputs(state: State) -> dict[int, dict[str, list[int]]]:
     return plan
 
 
+@dataclass
+class DayJob:
+    """What a worker needs to build one day, taken from the state by the main
+    thread: workers never read the state, which changes as days are published."""
+
+    day: int
+    inputs: dict[str, list[int]]
+    entries: dict[str, dict[str, Any]]
+    patch: dict[str, Any] | None
+    # The day's published record when patching: its counts and files.
+    published: dict[str, Any] | None
+
+    @property
+    def date(self) -> str:
+        return day_name(self.day)
+
+
+@dataclass
+class BuiltDay:
+    job: DayJob
+    written: dict[Path, str]
+    rows: dict[Path, int]
+    stats: dict[str, Any]
+
+
+class ThreadShare:
+    """The run's threads shared out between the days being built right now.
+
+    While days wait, each building day takes an even share. Once none wait,
+    a core a finished worker leaves would stay idle, so the last days take
+    every thread (briefly more threads than cores while two overlap). A day
+    takes its share when it starts and again before each big step.
+    """
+
+    def __init__(self, threads: int) -> None:
+        self.threads = threads
+        self.building = 0
+        self.waiting = 0
+        self._lock = threading.Lock()
+
+    def start(self, waiting: int) -> None:
+        with self._lock:
+            self.building += 1
+            self.waiting = waiting
+
+    def stop(self) -> None:
+        with self._lock:
+            self.building -= 1
+
+    def each(self) -> int:
+        with self._lock:
+            if not self.waiting:
+                return self.threads
+            return max(1, self.threads // max(1, self.building))
+
+
+class DayWorker:
+    """A DuckDB database of its own that builds days one at a time.
+
+    Several build days at once, each with its share of the threads and of the
+    memory limit. Most of a day's statements gain little from a second
+    thread (the pivots, one COPY per small file), and a day on one thread
+    takes less CPU than on two, so the cores go further on separate days.
+    """
+
+    def __init__(self, share: ThreadShare, memory_bytes: int, spill: Path) -> None:
+        self.share = share
+        self.threads = 1
+        self.con = connect(threads=self.threads, memory_limit=f"{memory_bytes}B", temp_directory=spill)
+        self.runner = SqlRunner(self.con, "telemetry")
+        self.runner.execute("04_create_known_signals.sql")
+
+    def build(self, job: DayJob, settings: Settings, output: Path, scratch: Path) -> BuiltDay:
+        try:
+            return _build_day(self.runner, job, settings, output, scratch, self.retune)
+        finally:
+            self.share.stop()
+
+    def retune(self) -> None:
+        """Take this day's share of the threads, if it changed."""
+        threads = self.share.each()
+        if threads != self.threads:
+            self.runner.execute("25_set_threads.sql", threads=threads)
+            self.threads = threads
+
+    def close(self) -> None:
+        self.con.close()
+
+
 def _process_days(
-    runner: SqlRunner, state: State, settings: Settings, output: Path, scratch: Path, report: RunReport
+    state: State, settings: Settings, output: Path, work: Path, report: RunReport, threads: int, memory_bytes: int
 ) -> None:
+    """Build every day whose inputs changed, on up to `threads` workers.
+
+    The main thread plans each day, publishes what the workers built and
+    keeps the state; a file quarantined on the way changes the plan, and
+    every day it touched (built, building or waiting) is built again.
+    """
     plan = _day_inputs(state)
-    for date in sorted(d for d in state.days if d not in {day_name(k) for k in plan}):
-        _delete_outputs(output, state.days[date].get("outputs", []))
-        del state.days[date]
-        state.save_day(date)
-        report.days_removed.append(date)
-
-    def dirty(day: int) -> bool:
-        return state.days.get(day_name(day), {}).get("inputs") != plan[day]
-
-    todo = sorted(d for d in plan if dirty(d))
+    _remove_days(state, output, plan, set(), report)
+    todo = _dirty_days(state, plan, set())
     report.days_unchanged = len(plan) - len(todo)
+    if not todo:
+        return
+    count = min(threads, len(todo))
+    share = ThreadShare(threads)
+    workers = [DayWorker(share, memory_bytes // count, work / "spill" / str(k)) for k in range(count)]
+    idle = list(workers)
+    running: dict[Future[BuiltDay], tuple[DayWorker, int]] = {}
+    replan = False
     bar = progress(total=len(todo), desc="telemetry days", unit="day", quiet=settings.quiet)
     started = time.monotonic()
     try:
-        while todo:
-            day = todo.pop(0)
+        with ThreadPoolExecutor(count, thread_name_prefix="telemetry-day") as pool:
             try:
-                rows = _process_day(runner, state, settings, output, scratch, day, plan[day], report)
-            except DayBrokenFiles as exc:
-                if settings.on_bad_file == "fail":
-                    raise EtlError(_bad_message(exc.bad, settings.input)) from None
-                for item in exc.bad:
-                    _quarantine(state, item, Path(state.input_root) / item.rel, report)
-                state.save()
-                # Every day a quarantined file touched must be rebuilt without it.
-                plan = _day_inputs(state)
-                todo = sorted(d for d in plan if dirty(d))
-                bar.total = bar.n + len(todo)
-                continue
-            bar.update(1)
-            report.rows_read += rows
-            elapsed = max(time.monotonic() - started, 1e-9)
-            bar.set_postfix_str(f"{report.rows_read / elapsed:,.0f} rows/s")
+                while todo or running:
+                    while todo and idle:
+                        day = todo.pop(0)
+                        worker = idle.pop()
+                        job = _day_job(state, settings, output, day, plan[day])
+                        share.start(waiting=len(todo))
+                        future = pool.submit(worker.build, job, settings, output, work / "tmp")
+                        running[future] = (worker, day)
+                    done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in sorted(done, key=lambda f: running[f][1]):
+                        worker, day = running.pop(future)
+                        idle.append(worker)
+                        try:
+                            built = future.result()
+                        except DayBrokenFiles as exc:
+                            if settings.on_bad_file == "fail":
+                                raise EtlError(_bad_message(exc.bad, settings.input)) from None
+                            for item in exc.bad:
+                                if item.rel not in state.quarantined:
+                                    _quarantine(state, item, Path(state.input_root) / item.rel, report)
+                            state.save()
+                            replan = True
+                            continue
+                        _finish_day(state, output, built, report)
+                        bar.update(1)
+                        elapsed = max(time.monotonic() - started, 1e-9)
+                        bar.set_postfix_str(f"{report.rows_read / elapsed:,.0f} rows/s")
+                    if replan:
+                        # Days built from a file since quarantined are dirty now.
+                        plan = _day_inputs(state)
+                        busy = {day for _, day in running.values()}
+                        _remove_days(state, output, plan, busy, report)
+                        todo = _dirty_days(state, plan, busy)
+                        share.waiting = len(todo)
+                        bar.total = bar.n + len(todo) + len(running)
+            except BaseException:
+                for worker, _ in running.values():
+                    worker.con.interrupt()
+                raise
     finally:
         bar.close()
+        for worker in workers:
+            worker.close()
+    report.days_removed.sort()
 
 
-def _process_day(
+def _dirty_days(state: State, plan: dict[int, dict[str, list[int]]], busy: set[int]) -> list[int]:
+    """The days to build, biggest first: the workers then finish close together."""
+    dirty = [d for d in plan if d not in busy and state.days.get(day_name(d), {}).get("inputs") != plan[d]]
+    size = {d: sum(state.files[rel]["rows"] / len(state.files[rel]["days"]) for rel in plan[d]) for d in dirty}
+    return sorted(dirty, key=lambda d: (-size[d], d))
+
+
+def _remove_days(
+    state: State, output: Path, plan: dict[int, dict[str, list[int]]], busy: set[int], report: RunReport
+) -> None:
+    """Delete the outputs of days that no input holds any more."""
+    kept = {day_name(d) for d in plan} | {day_name(d) for d in busy}
+    for date in sorted(d for d in state.days if d not in kept):
+        _delete_outputs(output, state.days[date].get("outputs", []))
+        del state.days[date]
+        state.save_day(date)
+        report.built.pop(date, None)
+        if date not in report.days_removed:
+            report.days_removed.append(date)
+
+
+def _day_job(state: State, settings: Settings, output: Path, day: int, inputs: dict[str, list[int]]) -> DayJob:
+    patch = _patch_plan(state, settings, output, day, inputs)
+    published = None
+    if patch:
+        record = state.days[day_name(day)]
+        published = {"stats": record["stats"], "outputs": list(record["outputs"])}
+    entries = {rel: dict(state.files[rel]) for rel in inputs}
+    return DayJob(day, dict(inputs), entries, patch, published)
+
+
+def _build_day(
     runner: SqlRunner,
-    state: State,
+    job: DayJob,
     settings: Settings,
     output: Path,
     scratch: Path,
-    day: int,
-    inputs: dict[str, list[int]],
-    report: RunReport,
-) -> int:
-    date = day_name(day)
-    bounds = {"day_start": day * SECONDS_PER_DAY, "day_end": (day + 1) * SECONDS_PER_DAY}
-    patch = _patch_plan(state, settings, output, day, inputs)
+    retune: Callable[[], None] = lambda: None,
+) -> BuiltDay:
+    """Place the day's readings and write its files into the scratch folder.
+
+    `retune` runs before each big step: it lets the day take more threads
+    when other days finish.
+    """
+    retune()
+    date = job.date
+    bounds = {"day_start": job.day * SECONDS_PER_DAY, "day_end": (job.day + 1) * SECONDS_PER_DAY}
+    patch = job.patch
     if patch:
         window = {"day_start": patch["window_start"], "day_end": bounds["day_end"]}
         before = (
-            _day_stats(_place_day(runner, state, patch["old_inputs"], window, settings))
+            _day_stats(_place_day(runner, job.entries, patch["old_inputs"], window, settings))
             if patch["old_inputs"]
             else None
         )
         stats = _patched_stats(
-            state.days[date]["stats"], before, _day_stats(_place_day(runner, state, patch["inputs"], window, settings))
+            job.published["stats"],
+            before,
+            _day_stats(_place_day(runner, job.entries, patch["inputs"], window, settings)),
         )
     else:
-        stats = _day_stats(_place_day(runner, state, list(inputs), bounds, settings))
+        stats = _day_stats(_place_day(runner, job.entries, list(job.inputs), bounds, settings))
 
     day_dir = scratch / date
     if day_dir.exists():
@@ -308,12 +490,13 @@ def _process_day(
         )
     published: dict[str, list[str]] = {}
     if patch:
-        published = _published_by_dataset(runner, output, state.days[date]["outputs"], columns)
+        published = _published_by_dataset(runner, output, job.published["outputs"], columns)
     for dataset, keys in DATASETS.items():
         if dataset not in columns:
             continue
         hourly = settings.layout == "hourly" and dataset == "modules"
         files = published.get(dataset, [])
+        retune()
         runner.execute(
             "13_build_grid.sql",
             {"day_start": bounds["day_start"], "max_gap": settings.max_gap, **(patch or {}), "published": files},
@@ -328,7 +511,7 @@ def _process_day(
         write_grid(runner, day_dir / dataset, list(keys), "hour" if hourly else "date")
     if stats["rejected_total"]:
         old_rejects = f"_rejects/date={date}/rejects.parquet"
-        kept = bool(patch) and old_rejects in state.days[date]["outputs"]
+        kept = bool(patch) and old_rejects in job.published["outputs"]
         runner.execute(
             "14_write_rejects.sql",
             {**(patch or {}), "published": str(output / old_rejects)},
@@ -339,58 +522,44 @@ def _process_day(
     written = _published_names(day_dir, date, settings.layout)
     rows = _row_counts(runner, written)
     _check_grid(written, rows, settings.layout)
-    _publish(state, output, date, inputs, written, rows, stats)
-    report.days_written.append(date)
-    if patch:
-        report.days_patched.append(date)
-    report.duplicates += stats["duplicates"]
-    report.rejected += stats["rejected_total"]
-    return stats["rows_read"]
+    return BuiltDay(job, written, rows, stats)
+
+
+def _finish_day(state: State, output: Path, built: BuiltDay, report: RunReport) -> None:
+    job, stats = built.job, built.stats
+    _publish(state, output, job.date, job.inputs, built.written, built.rows, stats)
+    report.built[job.date] = (stats, bool(job.patch))
 
 
 def write_grid(runner: SqlRunner, target: Path, keys: list[str], partition: str) -> None:
     """Write day_grid as hive-partitioned parquet under `target`, one file per
     series and partition (`<key>=<value>/.../<partition>=<value>/data_0.parquet`),
     each in time order. Values are URL-encoded in paths, as DuckDB does.
-
-    A COPY of one small file runs on one core, so the files are written
-    from as many cursors as DuckDB has threads, each its own statement.
     """
     drop = [*keys, partition, "series", "slot"]
-    files = []
     for series, values, part, first, last in runner.fetch("22_list_grid_files.sql", keys=keys, partition=partition):
         folder = target.joinpath(
             *(f"{key}={quote(value, safe='')}" for key, value in zip(keys, values, strict=True)),
             f"{partition}={quote(part, safe='')}",
         )
         folder.mkdir(parents=True, exist_ok=True)
-        files.append(({"series": series, "first_slot": first, "last_slot": last}, str(folder / "data_0.parquet")))
-    [(threads,)] = runner.fetch("24_count_threads.sql")
-    cursors = [runner.con.cursor() for _ in range(max(1, min(threads, len(files))))]
-    try:
-        writers = [SqlRunner(cursor, runner.pipeline) for cursor in cursors]
-
-        def write(k: int) -> None:
-            for params, path in files[k :: len(writers)]:
-                writers[k].execute("23_write_grid_file.sql", params, drop=drop, target=path)
-
-        with ThreadPoolExecutor(len(writers)) as pool:
-            for done in [pool.submit(write, k) for k in range(len(writers))]:
-                done.result()
-    finally:
-        for cursor in cursors:
-            cursor.close()
+        runner.execute(
+            "23_write_grid_file.sql",
+            {"series": series, "first_slot": first, "last_slot": last},
+            drop=drop,
+            target=str(folder / "data_0.parquet"),
+        )
 
 
 def _place_day(
-    runner: SqlRunner, state: State, rels: list[str], bounds: dict[str, int], settings: Settings
+    runner: SqlRunner, entries: dict[str, dict[str, Any]], rels: list[str], bounds: dict[str, int], settings: Settings
 ) -> list[tuple]:
     """Dedupe, route and place the readings of `rels` within `bounds`; their counts.
 
     Leaves day_readings, day_tags, day_signals and day_placed for the writing
     steps. Raises DayBrokenFiles for unreadable files and non-numeric values.
     """
-    entries = {rel: state.files[rel] for rel in rels}
+    entries = {rel: entries[rel] for rel in rels}
     files = [e["read_path"] for e in entries.values()]
     try:
         runner.execute("05_dedupe_day.sql", {"files": files, **bounds})
@@ -498,18 +667,35 @@ def _published_by_dataset(
 def _learn_signals(runner: SqlRunner, files: list[str], bounds: dict[str, int]) -> None:
     """Teach known_signals the day's new signals, reading as few files as it takes.
 
-    Batches double (4, 8, 16, ... files): one file usually holds nearly every
-    signal, while a rare one (a cell read every 10 minutes) may need more.
+    Batches double (4, 8, 16, ... files) and are spread over the day: one
+    file holds most signals, but some are only logged part of the day (cell
+    voltages may start hours after midnight), so the first batch takes the
+    first, middle and quarter files, not the first four.
     """
+    files = spread(files)
     start, size = 0, 4
     while start < len(files):
-        new = [h for (h,) in runner.fetch("06_list_new_signals.sql")]
-        if not new:
+        if not runner.fetch("06_list_new_signals.sql"):
             return
-        runner.execute("07_learn_signals.sql", {"files": files[start : start + size], "hashes": new, **bounds})
+        runner.execute("07_learn_signals.sql", {"files": files[start : start + size], **bounds})
         start, size = start + size, size * 2
     if runner.fetch("06_list_new_signals.sql"):
         raise EtlError("internal check failed: a signal hash of the day was found in none of its files")
+
+
+def spread(items: list[str]) -> list[str]:
+    """`items` reordered so that every prefix covers the list evenly: the
+    first, then the middle, then the quarters, and so on."""
+    order: list[int] = []
+    taken = [False] * len(items)
+    step = 1 << max(0, (len(items) - 1).bit_length())
+    while step:
+        for i in range(0, len(items), step):
+            if not taken[i]:
+                taken[i] = True
+                order.append(i)
+        step //= 2
+    return [items[i] for i in order]
 
 
 def _locate_broken(

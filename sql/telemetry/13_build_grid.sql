@@ -1,12 +1,11 @@
 {#-
-    Makes: table day_grid, the day's rows of one dataset on the strict
+    Makes: temp table day_grid, the day's rows of one dataset on the strict
     5-second UTC grid: per series (a phase + module, a phase, or the
     system) 17,280 rows from 00:00:00 to 23:59:55, timestamp first, then
     one column per signal, then the series' keys, its partition value (date
     or hour), series and slot. 22_list_grid_files.sql and
     23_write_grid_file.sql write it out, one parquet file per partition
-    (not COPY ... PARTITION_BY: it does not keep the rows in time order),
-    several files at once from other cursors, hence not a temp table.
+    (not COPY ... PARTITION_BY: it does not keep the rows in time order).
     From: day_placed (readings of one dataset without problems), and
     day_signals for the phase and module of each series.
     Parameters: $day_start (epoch seconds of 00:00 UTC), $max_gap (interval,
@@ -27,7 +26,7 @@
     computed as usual. A bucket before $from_slot has no late reading and
     its fill looks only backwards, so the result equals a full rebuild.
 -#}
-create or replace table day_grid as
+create or replace temp table day_grid as
 with readings as (
     select
         series,
