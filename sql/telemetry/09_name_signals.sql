@@ -9,7 +9,9 @@
     Parameters: $text_signals (payload types whose values are text, e.g.
     system_state; every other payload type is numeric).
     Readings then carry these small integers rather than names, so the grid
-    step pivots and joins on integers.
+    step pivots and joins on integers. The dataset is an ENUM of the three
+    names 08_route_tags.sql routes to: stored and compared as a small
+    integer, it halves the cost of picking one dataset's readings.
 -#}
 create or replace temp table day_signals as
 with pairs as (
@@ -26,7 +28,7 @@ named as (
         p.sig_hash,
         p.tag_hash,
         p.payload_type,
-        t.dataset,
+        t.dataset::enum('modules', 'phases', 'system') as dataset,
         t.phase,
         t.module,
         p.payload_type || coalesce(t.suffix, '') as signal,
