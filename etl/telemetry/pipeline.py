@@ -508,7 +508,7 @@ def _build_day(
             patch=bool(patch),
             kept=bool(files),
         )
-        write_grid(runner, day_dir / dataset, list(keys), "hour" if hourly else "date")
+        write_grid(runner, day_dir / dataset, dataset, list(keys), "hour" if hourly else "date", keyed=bool(patch))
     if stats["rejected_total"]:
         old_rejects = f"_rejects/date={date}/rejects.parquet"
         kept = bool(patch) and old_rejects in job.published["outputs"]
@@ -531,13 +531,17 @@ def _finish_day(state: State, output: Path, built: BuiltDay, report: RunReport) 
     report.built[job.date] = (stats, bool(job.patch))
 
 
-def write_grid(runner: SqlRunner, target: Path, keys: list[str], partition: str) -> None:
+def write_grid(
+    runner: SqlRunner, target: Path, dataset: str, keys: list[str], partition: str, *, keyed: bool = False
+) -> None:
     """Write day_grid as hive-partitioned parquet under `target`, one file per
     series and partition (`<key>=<value>/.../<partition>=<value>/data_0.parquet`),
     each in time order. Values are URL-encoded in paths, as DuckDB does.
+    `keyed`: day_grid carries the series' key columns (a patch).
     """
-    drop = [*keys, partition, "series", "slot"]
-    for series, values, part, first, last in runner.fetch("22_list_grid_files.sql", keys=keys, partition=partition):
+    drop = [*(keys if keyed else []), partition, "series", "slot"]
+    listed = runner.fetch("22_list_grid_files.sql", dataset=dataset, keys=keys, partition=partition, keyed=keyed)
+    for series, values, part, first, last in listed:
         folder = target.joinpath(
             *(f"{key}={quote(value, safe='')}" for key, value in zip(keys, values, strict=True)),
             f"{partition}={quote(part, safe='')}",

@@ -2,8 +2,10 @@
     Makes: temp table day_grid, the day's rows of one dataset on the strict
     5-second UTC grid: per series (a phase + module, a phase, or the
     system) 17,280 rows from 00:00:00 to 23:59:55, timestamp first, then
-    one column per signal, then the series' keys, its partition value (date
-    or hour), series and slot. 22_list_grid_files.sql and
+    one column per signal, then (only when patching) the series' keys, its
+    partition value (date or hour), series and slot. Otherwise the keys stay
+    out: 22_list_grid_files.sql takes them from day_signals, which saves
+    carrying two text columns through the join, the sort and the table. 22_list_grid_files.sql and
     23_write_grid_file.sql write it out, one parquet file per partition
     (not COPY ... PARTITION_BY: it does not keep the rows in time order).
     From: day_placed (readings of one dataset without problems), and
@@ -26,6 +28,7 @@
     computed as usual. A bucket before $from_slot has no late reading and
     its fill looks only backwards, so the result equals a full rebuild.
 -#}
+{%- set carried = keys if patch else [] %}
 create or replace temp table day_grid as
 with readings as (
     select
@@ -58,7 +61,7 @@ wide as (
 series as (
     select distinct
         series,
-        {%- for key in keys %}
+        {%- for key in carried %}
         {{ key | ident }},
         {%- endfor %}
     from day_signals
@@ -79,7 +82,7 @@ joined as (
         grid.series,
         grid.slot,
         to_timestamp($day_start + grid.slot * 5) as timestamp,
-        {%- for key in keys %}
+        {%- for key in carried %}
         grid.{{ key | ident }},
         {%- endfor %}
         {%- for column in columns if column.id is not none %}
@@ -94,7 +97,7 @@ filled as (
         series,
         slot,
         timestamp,
-        {%- for key in keys %}
+        {%- for key in carried %}
         {{ key | ident }},
         {%- endfor %}
         {%- for column in columns if column.id is not none %}
@@ -193,7 +196,7 @@ final as (
         {%- for column in columns %}
         {{ column.name | ident }},
         {%- endfor %}
-        {%- for key in keys %}
+        {%- for key in carried %}
         {{ key | ident }},
         {%- endfor %}
         {%- if hourly %}

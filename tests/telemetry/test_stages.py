@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from etl.engine import SqlRunner, connect
-from etl.telemetry.pipeline import write_grid
+from etl.telemetry.pipeline import DATASETS, write_grid
 
 DAY = 1_717_545_600  # 2024-06-05T00:00:00Z
 M11 = [["phase", "1"], ["module", "1"], ["message_source", "master"]]
@@ -230,7 +230,7 @@ def write_day(runner, tmp_path, keys=("phase", "module"), dataset="modules", fil
         hourly=False,
         patch=None,
     )
-    write_grid(runner, target, list(keys), "date")
+    write_grid(runner, target, dataset, list(keys), "date")
     return target
 
 
@@ -314,3 +314,10 @@ def test_without_fill_empty_buckets_stay_null(runner, tmp_path, write_readings):
         (5, None),
         (10, None),
     ]
+
+
+def test_the_dataset_enum_lists_every_dataset_the_pipeline_writes(runner, tmp_path, write_readings):
+    place(runner, tmp_path, write_readings, [(DAY, "module_voltage", "1", M11), (DAY, "phase_count", "3", [])])
+    [(kind,)] = runner.con.execute("select distinct typeof(dataset) from day_signals").fetchall()
+    assert kind == "ENUM(" + ", ".join(f"'{name}'" for name in DATASETS) + ")"
+    assert runner.con.execute("select dataset from day_placed order by all").fetchall() == [("modules",), ("system",)]
