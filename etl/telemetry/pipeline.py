@@ -52,6 +52,7 @@ DATASETS = {
 GRID_ROWS_PER_DAY = 17_280
 GRID_ROWS_PER_HOUR = 720
 BROKEN_VALUE = "non-numeric value"
+UNKNOWN_SIGNAL = "unknown signal"
 # Bumped when the outputs a given input makes change, so old days are rebuilt.
 PIPELINE_VERSION = 1
 
@@ -560,26 +561,48 @@ def _place_day(
 ) -> list[tuple]:
     """Dedupe, route and place the readings of `rels` within `bounds`; their counts.
 
-    Leaves day_readings, day_tags, day_signals and day_placed for the writing
-    steps. Raises DayBrokenFiles for unreadable files and non-numeric values.
+    Once the worker knows signals, the day is deduplicated and placed in one
+    statement; a reading of a signal it does not know sends the day the long
+    way: dedupe into day_readings, learn the new signals, route and name
+    every known signal, place. Leaves day_tags, day_signals and day_placed
+    for the writing steps. Raises DayBrokenFiles for unreadable files and
+    non-numeric values.
     """
     entries = {rel: entries[rel] for rel in rels}
     files = [e["read_path"] for e in entries.values()]
+    params = {"files": files, **bounds}
+    counts = None
+    [(known,)] = runner.fetch("26_count_known_signals.sql")
+    if known:
+        _read_day(runner, entries, "10_place_readings.sql", params, one_pass=True)
+        counts = runner.fetch("11_count_readings.sql")
+        if any(problem == UNKNOWN_SIGNAL for _, problem, _, _ in counts):
+            counts = None
+    if counts is None:
+        _read_day(runner, entries, "05_dedupe_day.sql", params)
+        _learn_signals(runner, files, bounds)
+        runner.execute("08_route_tags.sql")
+        runner.execute("09_name_signals.sql", {"text_signals": list(settings.text_signals)})
+        runner.execute("10_place_readings.sql", one_pass=False)
+        counts = runner.fetch("11_count_readings.sql")
+        if any(problem == UNKNOWN_SIGNAL for _, problem, _, _ in counts):
+            raise EtlError("internal check failed: a learnt signal is missing from day_signals")
+    if any(problem == BROKEN_VALUE for _, problem, _, _ in counts):
+        raise DayBrokenFiles(_locate_broken(runner, entries, files, bounds))
+    return counts
+
+
+def _read_day(
+    runner: SqlRunner, entries: dict[str, dict[str, Any]], name: str, params: dict[str, Any], **context: Any
+) -> None:
+    """Run a statement that reads the day's files; a failure names the broken ones."""
     try:
-        runner.execute("05_dedupe_day.sql", {"files": files, **bounds})
+        runner.execute(name, params, **context)
     except EtlError:
         broken = find_unreadable(runner, entries)
         if broken:
             raise DayBrokenFiles(broken) from None
         raise
-    _learn_signals(runner, files, bounds)
-    runner.execute("08_route_tags.sql")
-    runner.execute("09_name_signals.sql", {"text_signals": list(settings.text_signals)})
-    runner.execute("10_place_readings.sql")
-    counts = runner.fetch("11_count_readings.sql")
-    if any(problem == BROKEN_VALUE for _, problem, _, _ in counts):
-        raise DayBrokenFiles(_locate_broken(runner, entries, files, bounds))
-    return counts
 
 
 def _patch_plan(

@@ -1,8 +1,9 @@
 {#-
-    Makes: temp table day_tags, one row per distinct tag set of the day: the
+    Makes: temp table day_tags, one row per distinct tag set known: the
     dataset it routes to, its phase and module, the suffix its qualifying
     tags add to a signal name, or why it cannot be routed.
-    From: the tag sets of the day's signals (day_readings, known_signals).
+    From: the tag sets of known_signals (every signal met so far in the run,
+    so that a day whose signals are all known can be placed in one pass).
     Parameters: none.
     Routing: phase + module -> modules; phase only -> phases; neither -> system.
     Qualifying tags are every tag but phase, module and message_source=master,
@@ -15,7 +16,6 @@ with tag_sets as (
         tag_hash,
         tags
     from known_signals
-    where sig_hash in (select sig_hash from day_readings)
 ),
 
 pairs as (

@@ -1,11 +1,13 @@
 {#-
-    Makes: temp table day_signals, one row per (payload type, tag set) of
-    the day, keyed by signal_key and by sig_hash: its tag_hash, dataset,
+    Makes: temp table day_signals, one row per (payload type, tag set)
+    known, keyed by signal_key and by sig_hash: its tag_hash, dataset,
     phase and module, its series
     (a number per phase + module within the dataset), its signal name and
     signal_id (a number per name within the dataset), whether it is text,
     and the problem that rejects all its readings, if any.
-    From: the signal hashes of day_readings, known_signals, and day_tags.
+    From: known_signals and day_tags. Every signal known, not only the
+    day's: the numbers are the run's internal keys, and the day's columns are
+    the signals its readings use (12_list_signals.sql).
     Parameters: $text_signals (payload types whose values are text, e.g.
     system_state; every other payload type is numeric).
     Readings then carry these small integers rather than names, so the grid
@@ -20,7 +22,6 @@ with pairs as (
         k.tag_hash,
         k.payload_type
     from known_signals as k
-    where k.sig_hash in (select sig_hash from day_readings)
 ),
 
 named as (

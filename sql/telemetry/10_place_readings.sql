@@ -4,13 +4,27 @@
     number, and the problem that keeps it out of the outputs, if any. The
     reading's text is kept only where it is needed: text signals and
     rejected readings.
-    From: day_readings joined to day_signals.
-    Parameters: none.
+    From: day_readings joined to day_signals; or, in one pass, the day's
+    input files deduplicated here (the select of 05_dedupe_day.sql), which
+    saves writing and reading day_readings when every signal is known.
+    Parameters: jinja: one_pass (bool); with one_pass, $files, $day_start
+    and $day_end as for 05_dedupe_day.sql.
     Problems: 'non-numeric value' marks a broken file (the run stops, or the
-    file is quarantined); every other problem rejects just that reading.
+    file is quarantined); 'unknown signal' marks a reading whose signal
+    day_signals does not know yet, so the day must be placed the long way
+    (dedupe, learn, place); every other problem rejects just that reading.
 -#}
+{%- from "telemetry/_readings.sql" import distinct_readings %}
 create or replace temp table day_placed as
-with joined as (
+with readings as (
+    {%- if one_pass %}
+    {{ distinct_readings() | indent(4) }}
+    {%- else %}
+    select * from day_readings
+    {%- endif %}
+),
+
+joined as (
     select
         r.timestamp,
         s.signal_key,
@@ -22,8 +36,8 @@ with joined as (
         r.value,
         r.copies,
         try_cast(r.value as double) as parsed
-    from day_readings as r
-    inner join day_signals as s
+    from readings as r
+    left join day_signals as s
         on r.sig_hash = s.sig_hash
 ),
 
@@ -31,6 +45,7 @@ checked as (
     select
         *,
         case
+            when signal_key is null then 'unknown signal'
             when signal_problem is not null then signal_problem
             -- a value that parses is not empty: trim only the rest
             when parsed is null and coalesce(trim(value), '') = '' then 'empty value'

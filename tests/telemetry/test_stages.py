@@ -32,7 +32,7 @@ def place(runner, tmp_path, write_readings, rows, text_signals=("system_state",)
     assert runner.fetch("06_list_new_signals.sql") == []
     runner.execute("08_route_tags.sql")
     runner.execute("09_name_signals.sql", {"text_signals": list(text_signals)})
-    runner.execute("10_place_readings.sql")
+    runner.execute("10_place_readings.sql", one_pass=False)
 
 
 def test_exact_duplicates_count_once_across_files(runner, tmp_path, write_readings):
@@ -321,3 +321,33 @@ def test_the_dataset_enum_lists_every_dataset_the_pipeline_writes(runner, tmp_pa
     [(kind,)] = runner.con.execute("select distinct typeof(dataset) from day_signals").fetchall()
     assert kind == "ENUM(" + ", ".join(f"'{name}'" for name in DATASETS) + ")"
     assert runner.con.execute("select dataset from day_placed order by all").fetchall() == [("modules",), ("system",)]
+
+
+def test_placing_in_one_pass_gives_the_rows_of_the_long_way(runner, tmp_path, write_readings):
+    """With every signal known, 10_place_readings.sql reads the files itself."""
+    first = [
+        (DAY + 1, "module_voltage", "54.1", M11),
+        (DAY + 1, "module_voltage", "54.1", M11),
+        (DAY + 2, "system_state", "RUN", []),
+        (DAY + 3, "module_voltage", "", M11),
+        (DAY + 4, "cell_voltage", "3.3", [["module", "2"], ["cell", "1"]]),
+    ]
+    second = [(DAY + 1, "module_voltage", "54.1", M11), (DAY + 86_400, "module_voltage", "9", M11)]
+    place(runner, tmp_path, write_readings, [first, second])
+    long_way = runner.con.execute("select * from day_placed order by all").fetchall()
+    files = [str(tmp_path / "f0.parquet"), str(tmp_path / "f1.parquet")]
+    runner.execute("10_place_readings.sql", {"files": files, **BOUNDS}, one_pass=True)
+    assert runner.con.execute("select * from day_placed order by all").fetchall() == long_way
+    assert len(long_way) == 4
+
+
+def test_placing_in_one_pass_marks_readings_of_unknown_signals(runner, tmp_path, write_readings):
+    place(runner, tmp_path, write_readings, [(DAY + 1, "module_voltage", "54.1", M11)])
+    later = write_readings(
+        tmp_path / "later.parquet", [(DAY + 5, "module_voltage", "1", M11), (DAY + 6, "new_signal", "2", [])]
+    )
+    runner.execute("10_place_readings.sql", {"files": [str(later)], **BOUNDS}, one_pass=True)
+    got = runner.con.execute(
+        "select timestamp - $d, signal_key is null, problem from day_placed order by all", {"d": DAY}
+    )
+    assert got.fetchall() == [(5, False, None), (6, True, "unknown signal")]

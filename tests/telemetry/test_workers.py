@@ -122,3 +122,29 @@ def test_spread_covers_the_list_evenly_at_every_prefix():
     assert spread(list(range(8))) == [0, 4, 2, 6, 1, 3, 5, 7]
     assert spread(list(range(5))) == [0, 4, 2, 1, 3]
     assert sorted(spread(list(range(93)))) == list(range(93))
+
+
+def test_a_day_with_a_signal_its_worker_has_not_met_is_placed_the_long_way(tmp_path, write_readings):
+    """One worker builds both days; the second brings a new signal and a new module."""
+    write_readings(tmp_path / "input" / "a.parquet", [(DAY + 5 * k, "module_voltage", "50", M11) for k in range(50)])
+    late = DAY + 86_400
+    write_readings(
+        tmp_path / "input" / "b.parquet",
+        [
+            (late + 5, "module_voltage", "51", M11),
+            (late + 5, "module_current", "2", M12),
+            (late + 10, "phase_count", "3", []),
+        ],
+    )
+    summary = run(Settings(input=tmp_path / "input", output=tmp_path / "out", quiet=True, threads=1))
+    assert summary["days"] == ["2024-06-05", "2024-06-06"]
+    assert summary["totals"]["placed"] == {"modules": 52, "phases": 0, "system": 1}
+    assert summary["totals"]["rejected"] == {}
+    modules = f"{tmp_path}/out/modules/phase=1/*/date=2024-06-06/*.parquet"
+    got = duckdb.sql(
+        f"select module, count(module_voltage), count(module_current) from read_parquet('{modules}', "
+        "hive_partitioning = true, union_by_name = true) group by all order by all"
+    ).fetchall()
+    assert got == [(1, 1, 0), (2, 0, 1)]
+    system = duckdb.sql(f"select count(phase_count) from '{tmp_path}/out/system/date=2024-06-06/*.parquet'").fetchall()
+    assert system == [(1,)]
