@@ -485,10 +485,12 @@ def _build_day(
         shutil.rmtree(day_dir)
     day_dir.mkdir(parents=True)
     columns: dict[str, list[dict[str, Any]]] = {}
-    for dataset, signal_id, signal, is_text in runner.fetch("12_list_signals.sql"):
+    series: dict[str, int] = {}
+    for dataset, signal_id, signal, is_text, readings, count in runner.fetch("12_list_signals.sql"):
         columns.setdefault(dataset, []).append(
-            {"id": signal_id, "name": signal, "is_text": bool(is_text), "old": False}
+            {"id": signal_id, "name": signal, "is_text": bool(is_text), "old": False, "readings": readings}
         )
+        series[dataset] = count
     published: dict[str, list[str]] = {}
     if patch:
         published = _published_by_dataset(runner, output, job.published["outputs"], columns)
@@ -504,6 +506,7 @@ def _build_day(
             dataset=dataset,
             keys=list(keys),
             columns=sorted(columns[dataset], key=lambda c: natural_key(c["name"])),
+            groups=pivot_groups(columns[dataset], series.get(dataset, 0) * GRID_ROWS_PER_DAY),
             fill=settings.fill == "forward",
             hourly=hourly,
             patch=bool(patch),
@@ -530,6 +533,33 @@ def _finish_day(state: State, output: Path, built: BuiltDay, report: RunReport) 
     job, stats = built.job, built.stats
     _publish(state, output, job.date, job.inputs, built.written, built.rows, stats)
     report.built[job.date] = (stats, bool(job.patch))
+
+
+def pivot_groups(columns: list[dict[str, Any]], grid_rows: int) -> list[list[dict[str, Any]]]:
+    """The columns to pivot from the day's readings, as one group or as two:
+    the frequent signals, then the sparse ones.
+
+    A pivot evaluates every column's FILTER on every reading it reads, so
+    its cost goes with readings x columns. Module days have four signals
+    read every few seconds (nine tenths of the readings) beside sixteen read
+    every few minutes; pivoting them apart cuts that product by three
+    quarters. The second group costs one more join onto the grid, a probe
+    per grid row, so the split is made only when it saves more than that.
+    A third group saved nothing measurable.
+    """
+    pivoted = [c for c in columns if c["id"] is not None]
+    if len(pivoted) < 2:
+        return [pivoted] if pivoted else []
+    top = max(c["readings"] for c in pivoted)
+    frequent = [c for c in pivoted if c["readings"] * 4 >= top]
+    sparse = [c for c in pivoted if c["readings"] * 4 < top]
+
+    def cost(group: list[dict[str, Any]]) -> int:
+        return sum(c["readings"] for c in group) * len(group)
+
+    if not sparse or cost(pivoted) - cost(frequent) - cost(sparse) <= grid_rows:
+        return [pivoted]
+    return [frequent, sparse]
 
 
 def write_grid(

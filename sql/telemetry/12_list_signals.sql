@@ -1,27 +1,50 @@
 {#-
     Makes: the signals (output columns) of each dataset on this day: the
-    signal_id the readings carry, the name, and whether it is text. Python
-    orders them naturally (cell 2 before cell 10) and renders them into the
-    writing step.
+    signal_id the readings carry, the name, whether it is text, how many
+    readings it has, and how many series the dataset has (pivot_groups()
+    weighs pivoting frequent and sparse signals apart against one more join
+    onto the grid). Python orders them naturally (cell 2 before cell 10) and
+    renders them into the writing step.
     From: day_signals, for the signals with at least one reading without
     problems in day_placed.
     Parameters: none.
 -#}
 with used as (
-    select distinct signal_key
+    select
+        signal_key,
+        count(*) as readings
     from day_placed
     where problem is null
+    group by signal_key
 ),
 
-final as (
+signals as (
     select
         s.dataset,
         s.signal_id,
         s.signal,
-        bool_or(s.is_text) as is_text
+        bool_or(s.is_text) as is_text,
+        sum(u.readings)::bigint as readings
     from day_signals as s
     inner join used as u on s.signal_key = u.signal_key
     group by s.dataset, s.signal_id, s.signal
+),
+
+series as (
+    select
+        s.dataset,
+        count(distinct s.series) as series
+    from day_signals as s
+    inner join used as u on s.signal_key = u.signal_key
+    group by s.dataset
+),
+
+final as (
+    select
+        signals.*,
+        series.series
+    from signals
+    inner join series on signals.dataset = series.dataset
 )
 
 select * from final

@@ -5,19 +5,26 @@
     one column per signal, then (only when patching) the series' keys, its
     partition value (date or hour), series and slot. Otherwise the keys stay
     out: 22_list_grid_files.sql takes them from day_signals, which saves
-    carrying two text columns through the join, the sort and the table. 22_list_grid_files.sql and
-    23_write_grid_file.sql write it out, one parquet file per partition
-    (not COPY ... PARTITION_BY: it does not keep the rows in time order).
+    carrying two text columns through the join, the sort and the table.
+    22_list_grid_files.sql and 23_write_grid_file.sql write it out, one
+    parquet file per partition (not COPY ... PARTITION_BY: it does not keep
+    the rows in time order).
     From: day_placed (readings of one dataset without problems), and
     day_signals for the phase and module of each series.
     Parameters: $day_start (epoch seconds of 00:00 UTC), $max_gap (interval,
     used when filling); jinja: dataset, keys (series columns), columns (list
     of {id, name, is_text, old}: signal_id, or none for a column that only
     the published files have; column name; old: the published files have
-    it), fill (bool), hourly (bool: a partition per hour, else per day),
+    it), groups (the columns with an id, pivoted in one group or more: see
+    below), fill (bool), hourly (bool: a partition per hour, else per day),
     patch (bool, below), kept (bool: a patch keeps rows of published
     files); when patching, $from_slot, $grid_from and $published
     (the dataset's published files of the day, hive paths).
+    Each pivot evaluates every column's FILTER on every reading it reads.
+    With a few signals read every few seconds beside many read every few
+    minutes (cell voltages), pivoting the frequent and the sparse signals
+    apart, each on its own readings, and joining both onto the grid costs
+    far less; pivot_groups() in the pipeline decides.
     A bucket is [t, t + 5 s): numeric signals take the mean of its readings,
     text signals the last one. A bucket without a reading is NULL unless
     fill carries the last reading forward, never further than $max_gap.
@@ -42,12 +49,14 @@ with readings as (
     where dataset = {{ dataset | literal }} and problem is null
 ),
 
-wide as (
-    -- one row per series and 5 s slot that has readings: the pivot
+{%- for group in groups %}
+
+wide_{{ loop.index }} as (
+    -- one row per series and 5 s slot with readings of this group: the pivot
     select
         series,
         slot,
-        {%- for column in columns if column.id is not none %}
+        {%- for column in group %}
         {%- if column.is_text %}
         arg_max(value, (timestamp, value)) filter (where signal_id = {{ column.id }})
         {%- else %}
@@ -55,8 +64,12 @@ wide as (
         {%- endif %} as {{ column.name | ident }},
         {%- endfor %}
     from readings
+    {%- if groups | length > 1 %}
+    where signal_id in ({% for column in group %}{{ column.id }}{{ ", " if not loop.last }}{% endfor %})
+    {%- endif %}
     group by series, slot
 ),
+{%- endfor %}
 
 series as (
     select distinct
@@ -85,11 +98,17 @@ joined as (
         {%- for key in carried %}
         grid.{{ key | ident }},
         {%- endfor %}
-        {%- for column in columns if column.id is not none %}
-        wide.{{ column.name | ident }},
+        {%- for group in groups %}
+        {%- set wide = "wide_" ~ loop.index %}
+        {%- for column in group %}
+        {{ wide }}.{{ column.name | ident }},
+        {%- endfor %}
         {%- endfor %}
     from grid
-    left join wide on grid.series = wide.series and grid.slot = wide.slot
+    {%- for group in groups %}
+    {%- set wide = "wide_" ~ loop.index %}
+    left join {{ wide }} on grid.series = {{ wide }}.series and grid.slot = {{ wide }}.slot
+    {%- endfor %}
 ),
 
 filled as (
