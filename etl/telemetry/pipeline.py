@@ -53,6 +53,7 @@ GRID_ROWS_PER_DAY = 17_280
 GRID_ROWS_PER_HOUR = 720
 BROKEN_VALUE = "non-numeric value"
 UNKNOWN_SIGNAL = "unknown signal"
+MIN_WORKER_MEMORY = 256 * 2**20
 # Bumped when the outputs a given input makes change, so old days are rebuilt.
 PIPELINE_VERSION = 1
 
@@ -360,7 +361,7 @@ def _process_days(
     report.days_unchanged = len(plan) - len(todo)
     if not todo:
         return
-    count = min(threads, len(todo))
+    count = worker_count(threads, len(todo), memory_bytes)
     share = ThreadShare(threads)
     workers = [DayWorker(share, memory_bytes // count, work / "spill" / str(k)) for k in range(count)]
     idle = list(workers)
@@ -415,6 +416,14 @@ def _process_days(
         for worker in workers:
             worker.close()
     report.days_removed.sort()
+
+
+def worker_count(threads: int, days: int, memory_bytes: int) -> int:
+    """How many days to build at once: one per thread, no more than there are
+    days, and each with at least MIN_WORKER_MEMORY of the memory limit (a
+    generated day, 5 million rows, runs as fast in 300 MB as in 2 GB; far
+    less would spill). The threads left over go to the days being built."""
+    return max(1, min(threads, days, memory_bytes // MIN_WORKER_MEMORY))
 
 
 def _dirty_days(state: State, plan: dict[int, dict[str, list[int]]], busy: set[int]) -> list[int]:

@@ -7,7 +7,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from etl.telemetry.pipeline import Settings, ThreadShare, run, spread
+from etl.engine import parse_size
+from etl.telemetry.pipeline import Settings, ThreadShare, run, spread, worker_count
 
 DAY = 1_717_545_600  # 2024-06-05T00:00:00Z
 M11 = [["phase", "1"], ["module", "1"], ["message_source", "master"]]
@@ -148,3 +149,13 @@ def test_a_day_with_a_signal_its_worker_has_not_met_is_placed_the_long_way(tmp_p
     assert got == [(1, 1, 0), (2, 0, 1)]
     system = duckdb.sql(f"select count(phase_count) from '{tmp_path}/out/system/date=2024-06-06/*.parquet'").fetchall()
     assert system == [(1,)]
+
+
+def test_worker_count_follows_threads_days_and_memory():
+    default = parse_size("600MB")
+    assert worker_count(2, 78, default) == 2
+    assert worker_count(2, 1, default) == 1
+    # a 16-core machine with the default limit: two days at once, 8 threads each
+    assert worker_count(16, 78, default) == 2
+    assert worker_count(16, 78, parse_size("4GB")) == 14
+    assert worker_count(4, 78, parse_size("100MB")) == 1
