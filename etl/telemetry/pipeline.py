@@ -156,7 +156,7 @@ def run(settings: Settings) -> dict[str, Any]:
             finally:
                 con.close()
             budget = parse_size(settings.memory_limit or memory)
-            _process_days(state, settings, output, work, report, threads, budget)
+            _process_days(state, settings, output, work, scratch, report, threads, budget)
             state.fold_journal()
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -306,6 +306,10 @@ class ThreadShare:
         with self._lock:
             self.building -= 1
 
+    def replan(self, waiting: int) -> None:
+        with self._lock:
+            self.waiting = waiting
+
     def each(self) -> int:
         with self._lock:
             if not self.waiting:
@@ -347,7 +351,14 @@ class DayWorker:
 
 
 def _process_days(
-    state: State, settings: Settings, output: Path, work: Path, report: RunReport, threads: int, memory_bytes: int
+    state: State,
+    settings: Settings,
+    output: Path,
+    work: Path,
+    scratch: Path,
+    report: RunReport,
+    threads: int,
+    memory_bytes: int,
 ) -> None:
     """Build every day whose inputs changed, on up to `threads` workers.
 
@@ -378,7 +389,7 @@ def _process_days(
                         worker = idle.pop()
                         job = _day_job(state, settings, output, day, plan[day])
                         share.start(waiting=len(todo))
-                        future = pool.submit(worker.build, job, settings, output, work / "tmp")
+                        future = pool.submit(worker.build, job, settings, output, scratch)
                         running[future] = (worker, day)
                     done, _ = wait(running, return_when=FIRST_COMPLETED)
                     for future in sorted(done, key=lambda f: running[f][1]):
@@ -405,7 +416,7 @@ def _process_days(
                         busy = {day for _, day in running.values()}
                         _remove_days(state, output, plan, busy, report)
                         todo = _dirty_days(state, plan, busy)
-                        share.waiting = len(todo)
+                        share.replan(len(todo))
                         bar.total = bar.n + len(todo) + len(running)
             except BaseException:
                 for worker, _ in running.values():
@@ -615,7 +626,7 @@ def _place_day(
     if known:
         _read_day(runner, entries, "10_place_readings.sql", params, one_pass=True)
         counts = runner.fetch("11_count_readings.sql")
-        if any(problem == UNKNOWN_SIGNAL for _, problem, _, _ in counts):
+        if _has_problem(counts, UNKNOWN_SIGNAL):
             counts = None
     if counts is None:
         _read_day(runner, entries, "05_dedupe_day.sql", params)
@@ -624,11 +635,16 @@ def _place_day(
         runner.execute("09_name_signals.sql", {"text_signals": list(settings.text_signals)})
         runner.execute("10_place_readings.sql", one_pass=False)
         counts = runner.fetch("11_count_readings.sql")
-        if any(problem == UNKNOWN_SIGNAL for _, problem, _, _ in counts):
+        if _has_problem(counts, UNKNOWN_SIGNAL):
             raise EtlError("internal check failed: a learnt signal is missing from day_signals")
-    if any(problem == BROKEN_VALUE for _, problem, _, _ in counts):
+    if _has_problem(counts, BROKEN_VALUE):
         raise DayBrokenFiles(_locate_broken(runner, entries, files, bounds))
     return counts
+
+
+def _has_problem(counts: list[tuple], problem: str) -> bool:
+    """Whether the counts of 11_count_readings.sql hold readings with `problem`."""
+    return any(row_problem == problem for _, row_problem, _, _ in counts)
 
 
 def _read_day(

@@ -18,25 +18,31 @@ with used as (
     group by signal_key
 ),
 
-signals as (
+used_signals as (
     select
-        s.dataset,
-        s.signal_id,
-        s.signal,
-        bool_or(s.is_text) as is_text,
-        sum(u.readings)::bigint as readings
+        s.*,
+        u.readings
     from day_signals as s
     inner join used as u on s.signal_key = u.signal_key
-    group by s.dataset, s.signal_id, s.signal
+),
+
+signals as (
+    select
+        dataset,
+        signal_id,
+        signal,
+        bool_or(is_text) as is_text,
+        sum(readings)::bigint as readings
+    from used_signals
+    group by dataset, signal_id, signal
 ),
 
 series as (
     select
-        s.dataset,
-        count(distinct s.series) as series
-    from day_signals as s
-    inner join used as u on s.signal_key = u.signal_key
-    group by s.dataset
+        dataset,
+        count(distinct series) as series
+    from used_signals
+    group by dataset
 ),
 
 final as (

@@ -11,6 +11,7 @@
     avoids grouping the whole grid. The writer checks each file's row count.
 -#}
 {%- set slots = 720 if partition == "hour" else 17280 %}
+{%- set holder = "starts" if keyed else "k" %}
 with starts as (
     select *
     from day_grid
@@ -32,7 +33,7 @@ series_keys as (
 final as (
     select
         starts.series,
-        [{% for key in keys %}{{ ("k." if not keyed else "starts.") ~ (key | ident) }}{{ ", " if not loop.last }}{% endfor %}]::varchar[] as key_values,
+        [{% for key in keys %}{{ holder }}.{{ key | ident }}{{ ", " if not loop.last }}{% endfor %}]::varchar[] as key_values,
         starts.{{ partition | ident }}::varchar as partition_value,
         starts.slot as first_slot,
         starts.slot + {{ slots - 1 }} as last_slot
