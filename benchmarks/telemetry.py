@@ -31,7 +31,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from etl.paths import SHARED_DATA_DIR  # noqa: E402
+from etl.core.paths import SHARED_DATA_DIR  # noqa: E402
 
 SCAN = """
 import sys, duckdb

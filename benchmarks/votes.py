@@ -25,8 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from etl.engine import connect
-from etl.paths import SHARED_DATA_DIR
+from etl.core.engine import connect
+from etl.core.paths import SHARED_DATA_DIR
 from etl.pipelines.votes import ingest, outlier_weeks
 
 

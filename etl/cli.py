@@ -15,7 +15,8 @@ import traceback
 from collections.abc import Sequence
 
 import etl.pipelines
-from etl.errors import EtlError
+from etl.core.errors import EtlError
+from etl.core.options import HelpFormatter, positive_int
 
 DEFAULT_COMMAND = "telemetry"
 
@@ -31,20 +32,6 @@ Without a COMMAND the telemetry pipeline runs. Exit codes: 0 success,
 """
 
 
-class HelpFormatter(argparse.RawDescriptionHelpFormatter):
-    """Keeps the examples in epilogs as written and shows defaults."""
-
-    def _get_help_string(self, action: argparse.Action) -> str:
-        text = action.help or ""
-        if (
-            "%(default)" not in text
-            and action.default not in (None, False, argparse.SUPPRESS)
-            and action.option_strings
-        ):
-            text += " (default: %(default)s)"
-        return text
-
-
 def common_options() -> argparse.ArgumentParser:
     """Options every command takes."""
     common = argparse.ArgumentParser(add_help=False)
@@ -58,16 +45,6 @@ def common_options() -> argparse.ArgumentParser:
         help="DuckDB memory limit, e.g. 1GB or 512MB (default: the command's own)",
     )
     return common
-
-
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
 
 
 def pipeline_modules() -> list:

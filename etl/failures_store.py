@@ -10,7 +10,6 @@ translated here into psycopg's `%(name)s`: values stay bound parameters.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,9 +21,8 @@ import psycopg
 from psycopg.types import TypeInfo
 from psycopg.types.hstore import register_hstore
 
-from etl.engine import SqlRunner, connect, quote_identifier
-from etl.errors import EtlError
-from etl.paths import PROJECT_ROOT
+from etl.core.engine import SqlRunner, bind_parameters, connect, pyformat, quote_identifier
+from etl.core.errors import EtlError
 
 PIPELINE = "failures"
 
@@ -47,7 +45,6 @@ LIBPQ_ENV = {
 }
 DEFAULT_CONNECT_TIMEOUT = "10"
 
-_PARAM_RE = re.compile(r"(?<![\w$])\$([A-Za-z_]\w*)")
 _AUTH_HINTS = ("password authentication failed", "authentication failed", "no password supplied", "role ")
 
 
@@ -236,11 +233,7 @@ class PostgresStore(Store):
         sql = runner.render(name, backend=self.backend, **context)
         if not params:
             return sql, None
-        wanted = set(_PARAM_RE.findall(sql))
-        missing = sorted(wanted - set(params))
-        if missing:
-            raise EtlError(f"{runner.path(name)}: no value bound for " + ", ".join(f"${m}" for m in missing))
-        return _PARAM_RE.sub(r"%(\1)s", sql.replace("%", "%%")), {k: params[k] for k in wanted}
+        return pyformat(sql), bind_parameters(sql, params, runner.display(name))
 
     def _execute(self, runner: SqlRunner, name: str, params: Mapping[str, Any] | None, context: Any) -> Any:
         sql, bound = self._sql(runner, name, params, context)
@@ -250,7 +243,7 @@ class PostgresStore(Store):
             raise
         except psycopg.Error as exc:
             detail = " ".join(str(exc).split())
-            raise EtlError(f"{runner.path(name).relative_to(PROJECT_ROOT)}: {detail}") from exc
+            raise EtlError(f"{runner.display(name)}: {detail}") from exc
 
     def run(self, runner: SqlRunner, name: str, params: Mapping[str, Any] | None = None, **context: Any) -> int:
         cursor = self._execute(runner, name, params, context)

@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,9 +29,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import Colormap
 from matplotlib.figure import Figure
 
-from etl.engine import SqlRunner, connect
-from etl.errors import EtlError
-from etl.progress import progress
+from etl.core.engine import SqlRunner, connect
+from etl.core.errors import EtlError
+from etl.core.files import atomic_outputs
+from etl.core.progress import progress
 
 DPI = 100
 # Pixel sizes (width, height); the tests read them back from the PNG headers.
@@ -367,20 +366,6 @@ def _safe(value: str | None) -> str:
 
 def _save(figure: Figure, canvas: FigureCanvasAgg, path: Path) -> Path:
     """Write the PNG beside its final name and rename it: never a half-written plot."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_outputs(path) as (tmp,):
         figure.savefig(tmp, format="png")
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from etl.errors import EtlError
+from etl.core.errors import EtlError
 
 FORMATS = ("delta", "iceberg")
 # Files no longer referenced are kept this long, so that readers still on the

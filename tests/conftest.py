@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from etl.paths import SHARED_DATA_DIR
+from etl.core.paths import SHARED_DATA_DIR
 
 
 def require_shared(*parts: str) -> Path:

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from etl.engine import SqlRunner, connect, parse_size, quote_identifier, quote_literal
-from etl.errors import EtlError
+from etl.core.engine import SqlRunner, connect, parse_size, quote_identifier, quote_literal
+from etl.core.errors import EtlError
 
 text = st.text(alphabet=st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), min_size=1)
 

@@ -11,21 +11,18 @@ and write each as a CSV. See docs/failures.md for the rules.
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
-import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-import etl.cli
-from etl.errors import EtlError
-from etl.files import discover, write_json_atomic
-from etl.paths import SAMPLES_DIR
-from etl.progress import progress, say
+from etl.core.errors import EtlError
+from etl.core.files import discover, relative_name, write_csv_atomic, write_json_atomic
+from etl.core.options import HelpFormatter, parse_local_time, positive_int
+from etl.core.paths import SAMPLES_DIR
+from etl.core.progress import progress, say
 
 if TYPE_CHECKING:
     from etl.failures_store import Store
@@ -73,7 +70,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         help="equipment failure logs into PostgreSQL, with reports",
         description=DESCRIPTION,
         epilog=EPILOG,
-        formatter_class=etl.cli.HelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument("--input", type=Path, default=DEFAULT_INPUT, help="folder (or file) of .log, .csv and .json files")
     p.add_argument("--output", type=Path, required=True, help="folder for the report CSVs and the run summary")
@@ -85,12 +82,12 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         "--duckdb", type=Path, help=f"embedded database when no PostgreSQL is set (default: OUTPUT/{DUCKDB_FILE})"
     )
     p.add_argument(
-        "--chunk-size", type=etl.cli.positive_int, default=DEFAULT_CHUNK_SIZE, metavar="N", help="lines read per chunk"
+        "--chunk-size", type=positive_int, default=DEFAULT_CHUNK_SIZE, metavar="N", help="lines read per chunk"
     )
     p.add_argument(
         "--from",
         dest="period_start",
-        type=timestamp,
+        type=parse_local_time,
         default=DEFAULT_FROM,
         metavar="TIME",
         help="start of the report period, included (YYYY-MM-DD or YYYY-MM-DD hh:mm:ss)",
@@ -98,24 +95,12 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     p.add_argument(
         "--to",
         dest="period_end",
-        type=timestamp,
+        type=parse_local_time,
         default=DEFAULT_TO,
         metavar="TIME",
         help="end of the report period, excluded",
     )
     p.set_defaults(func=run)
-
-
-def timestamp(text: str) -> dt.datetime:
-    try:
-        value = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"not a date or time: {text!r} (use YYYY-MM-DD or YYYY-MM-DD hh:mm:ss)"
-        ) from None
-    if value.tzinfo is not None:
-        raise argparse.ArgumentTypeError(f"{text!r}: give the time as written in the logs, without a zone")
-    return value
 
 
 def run(args: argparse.Namespace) -> int:
@@ -167,15 +152,10 @@ def by_kind(files: list[Path]) -> list[Path]:
     return sorted(files, key=lambda p: (order.index(p.suffix.lower()), p))
 
 
-def source_name(root: Path, path: Path) -> str:
-    """The name stored with each row: relative to --input, so moving the folder changes nothing."""
-    return path.name if root.is_file() else path.relative_to(root).as_posix()
-
-
 def load_file(store: Store, root: Path, path: Path, chunk_size: int, quiet: bool) -> dict[str, Any]:
     """Parse one file chunk by chunk in DuckDB, then flag and insert in the store."""
     stage = STAGES[path.suffix.lower()]
-    params = {"source_file": source_name(root, path), "path": path}
+    params = {"source_file": relative_name(path, root), "path": path}
     counts = {"file": params["source_file"], "lines": 0, "accepted": 0, "new": 0, "rejected": 0}
     for chunk in progress(chunks(store, path, chunk_size), desc=path.name, unit="chunk", quiet=quiet):
         if chunk is not None:
@@ -278,20 +258,6 @@ def write_reports(store: Store, output: Path, period_start: dt.datetime, period_
         write_csv_atomic(output / csv_name, columns, rows)
         written[csv_name] = len(rows)
     return written
-
-
-def write_csv_atomic(path: Path, columns: list[str], rows: list[tuple]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh, lineterminator="\n")
-            writer.writerow(columns)
-            writer.writerows(rows)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def say_summary(loaded: list[dict[str, Any]], reports: dict[str, int], quiet: bool) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from etl.progress import say
+from etl.core.options import HelpFormatter, parse_date
+from etl.core.progress import say
 
 ORDER = 20
 
@@ -26,9 +27,6 @@ The plots read the hive layout only (not --layout hourly).
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    from etl.cli import HelpFormatter
-    from etl.pipelines.telemetry import parse_date
-
     p = subparsers.add_parser(
         "plot",
         parents=[common],

@@ -22,12 +22,12 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-import etl.cli
-from etl.engine import SqlRunner, connect
-from etl.errors import EtlError
-from etl.files import discover, write_json_atomic
-from etl.paths import OUTPUT_DIR, SAMPLES_DIR
-from etl.progress import progress, say
+from etl.core.engine import SqlRunner, connect
+from etl.core.errors import EtlError
+from etl.core.files import discover, relative_name, write_json_atomic
+from etl.core.options import HelpFormatter
+from etl.core.paths import OUTPUT_DIR, SAMPLES_DIR
+from etl.core.progress import progress, say
 from etl.sales_tables import FORMATS, TABLES, TableSpec, TableStore, open_store
 
 ORDER = 40
@@ -65,7 +65,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
             "upserted by key: a re-run changes nothing, a correction changes only its rows."
         ),
         epilog=EPILOG,
-        formatter_class=etl.cli.HelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument("--input", type=Path, default=SAMPLES_DIR / PIPELINE, metavar="DIR", help="folder of input files")
     p.add_argument("--output", type=Path, default=OUTPUT_DIR / PIPELINE, metavar="DIR", help="lakehouse folder")
@@ -165,13 +165,6 @@ def find_inputs(input_dir: Path) -> tuple[list[Path], list[Path]]:
     if not files:
         raise EtlError(f"no input in {input_dir}: expected sales *.csv and/or customer *.parquet files")
     return sales, customers
-
-
-def relative_name(path: Path, input_dir: Path) -> str:
-    """The file's identity in bronze: its path relative to --input."""
-    if input_dir.is_file():
-        return path.name
-    return path.relative_to(input_dir).as_posix()
 
 
 def stage_inputs(runner: SqlRunner, input_dir: Path, batch: Batch, *, quiet: bool = True) -> None:

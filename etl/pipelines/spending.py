@@ -11,19 +11,18 @@ atomically (temp files renamed into place only once all three are ready).
 from __future__ import annotations
 
 import argparse
-import os
 import re
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import etl.cli
-from etl.engine import SqlRunner, connect
-from etl.errors import EtlError
-from etl.paths import OUTPUT_DIR, SAMPLES_DIR
-from etl.progress import progress, say
+from etl.core.engine import SqlRunner, connect
+from etl.core.errors import EtlError
+from etl.core.files import atomic_outputs
+from etl.core.options import HelpFormatter
+from etl.core.paths import OUTPUT_DIR, SAMPLES_DIR
+from etl.core.progress import progress, say
 
 ORDER = 60
 PIPELINE = "spending"
@@ -85,7 +84,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
             "  python etl_process.py spending --input ../shared/data/spending --output output/spending/\n"
             "  python etl_process.py spending --input ../shared/data/spending --output out/ --currency USD"
         ),
-        formatter_class=etl.cli.HelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument(
         "--input",
@@ -233,25 +232,12 @@ def count_rows(runner: SqlRunner) -> dict[str, Any]:
 
 def write_outputs(runner: SqlRunner, output_dir: Path, *, currency: str | None) -> None:
     """Write all three outputs to temp files, then rename them into place together."""
-    output_dir.mkdir(parents=True, exist_ok=True)
-    temps: dict[str, Path] = {}
-    try:
-        for name in (COMBINED_CSV, SUMMARY_CSV, CHART_PNG):
-            temps[name] = _temp_path(output_dir, name)
-        runner.execute("10_write_combined.sql", {"path": temps[COMBINED_CSV]})
-        runner.execute("11_write_age_group_spending.sql", {"path": temps[SUMMARY_CSV]})
+    names = (COMBINED_CSV, SUMMARY_CSV, CHART_PNG)
+    with atomic_outputs(*(output_dir / name for name in names)) as (combined, summary, chart):
+        runner.execute("10_write_combined.sql", {"path": combined})
+        runner.execute("11_write_age_group_spending.sql", {"path": summary})
         # matplotlib loads only when a chart is drawn, not on every CLI start.
         from etl.spending_chart import ChartBar, draw_chart
 
         bars = [ChartBar(*row) for row in runner.fetch("12_read_age_group_spending.sql")]
-        draw_chart(bars, temps[CHART_PNG], currency=currency)
-        for name, temp in temps.items():
-            os.replace(temp, output_dir / name)
-    finally:
-        for temp in temps.values():
-            temp.unlink(missing_ok=True)
-
-
-def _temp_path(folder: Path, name: str) -> Path:
-    """A hidden, unique name beside the target; the writer creates it with the usual permissions."""
-    return folder / f".{name}.{uuid.uuid4().hex}.tmp"
+        draw_chart(bars, chart, currency=currency)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import re
 from pathlib import Path
 
-from etl.progress import say
+from etl.core.options import HelpFormatter, parse_date, parse_duration, positive_int
+from etl.core.progress import say
 
 ORDER = 10
 
@@ -30,30 +30,8 @@ examples:
   python etl_process.py generate-telemetry --output /tmp/full --days 78 --preset full
 """
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h)?\s*$", re.IGNORECASE)
-
-
-def parse_duration(text: str) -> dt.timedelta:
-    """`30s`, `2m`, `1h` or plain seconds."""
-    match = _DURATION.match(text)
-    if not match:
-        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (use e.g. 30s, 2m, 1h)")
-    number = float(match.group(1))
-    unit = (match.group(2) or "s").lower()
-    seconds = number * {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600}[unit]
-    return dt.timedelta(seconds=seconds)
-
-
-def parse_date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
-
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    from etl.cli import HelpFormatter, positive_int
-
     p = subparsers.add_parser(
         "telemetry",
         parents=[common],

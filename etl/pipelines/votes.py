@@ -15,12 +15,12 @@ from pathlib import Path
 
 import duckdb
 
-import etl.cli
-from etl.engine import SqlRunner, connect
-from etl.errors import EtlError
-from etl.files import discover
-from etl.paths import PROJECT_ROOT, SAMPLES_DIR
-from etl.progress import say
+from etl.core.engine import SqlRunner, connect
+from etl.core.errors import EtlError
+from etl.core.files import discover
+from etl.core.options import HelpFormatter
+from etl.core.paths import PROJECT_ROOT, SAMPLES_DIR
+from etl.core.progress import say
 
 ORDER = 50
 PIPELINE = "votes"
@@ -140,7 +140,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         epilog="examples:\n"
         "  python etl_process.py votes ingest --input ../shared/data/votes/votes.jsonl\n"
         "  python etl_process.py votes outliers",
-        formatter_class=etl.cli.HelpFormatter,
+        formatter_class=HelpFormatter,
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", title="actions", required=True)
 
@@ -158,7 +158,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         epilog="examples:\n"
         "  python etl_process.py votes ingest\n"
         "  python etl_process.py votes ingest --input ../shared/data/votes/votes.jsonl --db warehouse.db",
-        formatter_class=etl.cli.HelpFormatter,
+        formatter_class=HelpFormatter,
     )
     ingest_parser.add_argument(
         "--input",
@@ -182,7 +182,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         epilog="examples:\n"
         "  python etl_process.py votes outliers\n"
         "  python etl_process.py votes outliers --db /tmp/warehouse.db",
-        formatter_class=etl.cli.HelpFormatter,
+        formatter_class=HelpFormatter,
     )
     add_db_option(outliers_parser)
     outliers_parser.set_defaults(func=run_outliers)

@@ -14,9 +14,9 @@ import re
 import shutil
 from pathlib import Path
 
-from etl.engine import SqlRunner, connect
-from etl.errors import EtlError
-from etl.progress import progress
+from etl.core.engine import SqlRunner, connect
+from etl.core.errors import EtlError
+from etl.core.progress import progress
 
 HOUR = 3600
 PRESETS = {

@@ -22,9 +22,9 @@ from typing import Any
 
 import duckdb
 
-from etl.engine import SqlRunner
-from etl.errors import EtlError
-from etl.files import discover as find_files
+from etl.core.engine import SqlRunner
+from etl.core.errors import EtlError
+from etl.core.files import discover as find_files
 
 SUFFIXES = {".parquet": "parquet", ".csv": "csv", ".csv.gz": "csv", ".json": "json", ".jsonl": "json"}
 REQUIRED_COLUMNS = ("timestamp", "payload_type", "value", "tags")

@@ -29,10 +29,10 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
-from etl.engine import SqlRunner, connect, parse_size
-from etl.errors import EtlError
-from etl.files import write_json_atomic
-from etl.progress import progress
+from etl.core.engine import SqlRunner, connect, parse_size
+from etl.core.errors import EtlError
+from etl.core.files import write_json_atomic
+from etl.core.progress import progress
 from etl.telemetry.inputs import (
     SECONDS_PER_DAY,
     BadFile,

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from etl.errors import EtlError
-from etl.files import write_json_atomic
+from etl.core.errors import EtlError
+from etl.core.files import write_json_atomic
 
 STATE_VERSION = 1
 WORK_DIR = ".telemetry"

@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from etl.paths import DATA_DIR, PROJECT_ROOT
+from etl.core.paths import DATA_DIR, PROJECT_ROOT
 from etl.telemetry.pipeline import Settings, run
 
 pytestmark = pytest.mark.container

@@ -28,7 +28,7 @@ import pytest
 from psycopg.types import TypeInfo
 from psycopg.types.hstore import register_hstore
 
-from etl.engine import quote_identifier
+from etl.core.engine import quote_identifier
 
 EQUIPMENT = [
     {"equipment_id": 1, "code": "AAA", "group_name": "G1"},

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from etl.engine import SqlRunner, connect
+from etl.core.engine import SqlRunner, connect
 from etl.pipelines.failures import read_line_chunks
 
 NOT_A_READING = 'not a reading line: expected "[YYYY-MM-DD hh:mm:ss] LEVEL sensor[N]: (name value, ...)"'

@@ -15,7 +15,7 @@ import pytest
 
 import etl.pipelines.failures as failures
 from etl.cli import main
-from etl.paths import PROJECT_ROOT
+from etl.core.paths import PROJECT_ROOT
 
 JAN = ["--from", "2020-01-01", "--to", "2020-02-01"]
 

@@ -8,7 +8,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from etl.paths import DATA_DIR, PROJECT_ROOT
+from etl.core.paths import DATA_DIR, PROJECT_ROOT
 
 NOTEBOOK = PROJECT_ROOT / "notebook.ipynb"
 

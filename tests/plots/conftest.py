@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from etl.engine import quote_literal
+from etl.core.engine import quote_literal
 from etl.telemetry.pipeline import Settings, run
 
 DAY = 1_717_545_600  # 2024-06-05T00:00:00Z

@@ -13,8 +13,8 @@ import pytest
 
 from etl import plots
 from etl.cli import main
-from etl.errors import EtlError
-from etl.paths import PROJECT_ROOT
+from etl.core.errors import EtlError
+from etl.core.paths import PROJECT_ROOT
 from etl.plots import plot_all, series_label, with_breaks
 
 from .conftest import DAY, make_output, png_size, tags

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from etl.engine import SqlRunner, connect
+from etl.core.engine import SqlRunner, connect
 
 from .conftest import DAY, tags
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from etl.engine import SqlRunner, connect
-from etl.paths import SAMPLES_DIR
+from etl.core.engine import SqlRunner, connect
+from etl.core.paths import SAMPLES_DIR
 from etl.pipelines.sales import CUSTOMER_COLUMNS, SALES_COLUMNS, build_silver_and_gold
 
 T0 = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)

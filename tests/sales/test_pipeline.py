@@ -16,8 +16,8 @@ import polars as pl
 import pytest
 
 from etl.cli import main
-from etl.errors import EtlError
-from etl.paths import PROJECT_ROOT
+from etl.core.errors import EtlError
+from etl.core.paths import PROJECT_ROOT
 from etl.pipelines.sales import load_sales
 from etl.sales_tables import TABLES, open_store
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 
 import pytest
 
-from etl.engine import SqlRunner, connect, quote_identifier
+from etl.core.engine import SqlRunner, connect, quote_identifier
 from etl.pipelines.spending import CUSTOMERS, PURCHASES, InputFile
 
 Rows = Sequence[Sequence[str | None]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from etl.cli import main
-from etl.errors import EtlError
+from etl.core.errors import EtlError
 from etl.pipelines.spending import CUSTOMERS, PURCHASES, check_input
 
 CUSTOMERS_HEADER = "customer_id,first_name,last_name,email,age\n"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from etl.cli import main
-from etl.paths import PROJECT_ROOT, SAMPLES_DIR
+from etl.core.paths import PROJECT_ROOT, SAMPLES_DIR
 from etl.spending_chart import axis_label, money, wrap_label
 
 OUTPUTS = ["age_group_spending.csv", "combined_data.csv", "total_spending_by_age_group.png"]

@@ -7,7 +7,7 @@ from decimal import Decimal as D
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from etl.engine import SqlRunner
+from etl.core.engine import SqlRunner
 from etl.pipelines.spending import count_rows, transform
 
 COMBINED = """

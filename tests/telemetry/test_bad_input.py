@@ -6,7 +6,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from etl.errors import EtlError
+from etl.core.errors import EtlError
 
 DAY = 1_717_545_600
 M11 = [["phase", "1"], ["module", "1"], ["message_source", "master"]]

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from etl.cli import main
-from etl.paths import DATA_DIR, PROJECT_ROOT
+from etl.core.paths import DATA_DIR, PROJECT_ROOT
 
 
 def test_default_command_runs_telemetry_and_prints_one_line(tmp_path, capsys):

@@ -9,7 +9,7 @@ import time
 
 import duckdb
 
-from etl.paths import DATA_DIR, PROJECT_ROOT
+from etl.core.paths import DATA_DIR, PROJECT_ROOT
 
 
 def command(out):

@@ -7,7 +7,7 @@ import datetime as dt
 
 import duckdb
 
-from etl.paths import DATA_DIR
+from etl.core.paths import DATA_DIR
 from etl.telemetry.generate import generate
 
 

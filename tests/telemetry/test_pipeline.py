@@ -8,7 +8,7 @@ import json
 import duckdb
 import pytest
 
-from etl.errors import EtlError
+from etl.core.errors import EtlError
 
 DAY = 1_717_545_600  # 2024-06-05T00:00:00Z
 M11 = [["phase", "1"], ["module", "1"], ["message_source", "master"]]

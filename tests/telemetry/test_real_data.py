@@ -12,7 +12,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def real_run(tmp_path_factory):
-    from etl.paths import SHARED_DATA_DIR
+    from etl.core.paths import SHARED_DATA_DIR
 
     source = SHARED_DATA_DIR / "telemetry"
     if not source.exists():

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from etl.paths import DATA_DIR, PROJECT_ROOT
+from etl.core.paths import DATA_DIR, PROJECT_ROOT
 from etl.telemetry.pipeline import Settings, run
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from etl.engine import SqlRunner, connect
+from etl.core.engine import SqlRunner, connect
 from etl.telemetry.pipeline import DATASETS, pivot_groups, write_grid
 
 DAY = 1_717_545_600  # 2024-06-05T00:00:00Z

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from etl.errors import EtlError
+from etl.core.errors import EtlError
 from etl.telemetry.state import State
 
 

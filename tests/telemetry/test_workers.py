@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from etl.engine import parse_size
+from etl.core.engine import parse_size
 from etl.telemetry.pipeline import Settings, ThreadShare, run, spread, worker_count
 
 DAY = 1_717_545_600  # 2024-06-05T00:00:00Z

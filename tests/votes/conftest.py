@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from etl.engine import connect
+from etl.core.engine import connect
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from etl.cli import build_parser, main
-from etl.engine import connect
-from etl.paths import PROJECT_ROOT, SAMPLES_DIR
+from etl.core.engine import connect
+from etl.core.paths import PROJECT_ROOT, SAMPLES_DIR
 from etl.pipelines.votes import outlier_weeks
 
 SAMPLE = SAMPLES_DIR / "votes"

@@ -9,8 +9,8 @@ import json
 import duckdb
 import pytest
 
-from etl.engine import SqlRunner
-from etl.errors import EtlError
+from etl.core.engine import SqlRunner
+from etl.core.errors import EtlError
 from etl.pipelines.votes import IngestCounts, ingest
 
 

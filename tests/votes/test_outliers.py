@@ -9,7 +9,7 @@ import json
 import duckdb
 import pytest
 
-from etl.errors import EtlError
+from etl.core.errors import EtlError
 from etl.pipelines.votes import ingest, outlier_weeks
 
 

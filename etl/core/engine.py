@@ -21,8 +21,8 @@ from typing import Any
 import duckdb
 import jinja2
 
-from etl.errors import EtlError
-from etl.paths import PROJECT_ROOT, SQL_DIR
+from etl.core.errors import EtlError
+from etl.core.paths import PROJECT_ROOT, SQL_DIR
 
 _PARAM_RE = re.compile(r"(?<![\w$])\$([A-Za-z_]\w*)")
 _SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$", re.IGNORECASE)
@@ -179,11 +179,11 @@ class SqlRunner:
             template = self._env.get_template(f"{self.pipeline}/{name}")
             return template.render(**context)
         except jinja2.TemplateNotFound as exc:
-            raise EtlError(f"SQL file not found: {self._display(name)}") from exc
+            raise EtlError(f"SQL file not found: {self.display(name)}") from exc
         except jinja2.UndefinedError as exc:
-            raise EtlError(f"{self._display(name)}: template value missing: {exc}") from exc
+            raise EtlError(f"{self.display(name)}: template value missing: {exc}") from exc
         except jinja2.TemplateSyntaxError as exc:
-            raise EtlError(f"{self._display(name)}:{exc.lineno}: template syntax: {exc.message}") from exc
+            raise EtlError(f"{self.display(name)}:{exc.lineno}: template syntax: {exc.message}") from exc
 
     def execute(
         self,
@@ -202,7 +202,7 @@ class SqlRunner:
         *,
         source: str,
     ) -> duckdb.DuckDBPyConnection:
-        bound = _bind(sql, params or {}, self._display(source))
+        bound = bind_parameters(sql, params or {}, self.display(source))
         try:
             if bound:
                 return self.con.execute(sql, bound)
@@ -213,7 +213,8 @@ class SqlRunner:
     def fetch(self, name: str, params: Mapping[str, Any] | None = None, **context: Any) -> list[tuple]:
         return self.execute(name, params, **context).fetchall()
 
-    def _display(self, name: str) -> str:
+    def display(self, name: str) -> str:
+        """The SQL file's path as errors name it: relative to the project when inside it."""
         path = self.folder / name
         try:
             return str(path.relative_to(PROJECT_ROOT))
@@ -223,7 +224,7 @@ class SqlRunner:
     def _describe(self, name: str, sql: str, exc: duckdb.Error) -> str:
         message = " ".join(str(exc).split())
         match = _ERROR_LINE_RE.search(str(exc))
-        where = self._display(name)
+        where = self.display(name)
         if match:
             line_no = int(match.group(1))
             message = message.split(" LINE ")[0]
@@ -233,13 +234,20 @@ class SqlRunner:
         return f"{where}: {message}"
 
 
-def _bind(sql: str, params: Mapping[str, Any], where: str) -> dict[str, Any]:
-    """Keep the parameters the statement names; a missing one is an error."""
+def bind_parameters(sql: str, params: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """The values of the `$name` parameters `sql` uses; a missing one is an
+    error naming `where`. Every driver binds through this: DuckDB takes the
+    result as is, psycopg after `pyformat`."""
     wanted = set(_PARAM_RE.findall(sql))
     missing = sorted(wanted - set(params))
     if missing:
         raise EtlError(f"{where}: no value bound for " + ", ".join(f"${m}" for m in missing))
     return {k: _plain(v) for k, v in params.items() if k in wanted}
+
+
+def pyformat(sql: str) -> str:
+    """`sql` with its `$name` parameters as psycopg's `%(name)s` (and `%` escaped)."""
+    return _PARAM_RE.sub(r"%(\1)s", sql.replace("%", "%%"))
 
 
 def _plain(value: Any) -> Any:
