@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from etl.core.engine import connect
 from etl.core.paths import SHARED_DATA_DIR
-from etl.pipelines.votes import ingest, outlier_weeks
+from etl.pipelines.votes.pipeline import ingest, outlier_weeks
 
 
 def one_run(path: Path, folder: Path, threads: int | None) -> tuple[float, float, float, int, float]:

@@ -48,8 +48,9 @@ def common_options() -> argparse.ArgumentParser:
 
 
 def pipeline_modules() -> list:
+    """Each pipeline's command module: `etl/pipelines/<name>/command.py`."""
     modules = [
-        importlib.import_module(f"etl.pipelines.{info.name}")
+        importlib.import_module(f"etl.pipelines.{info.name}.command" if info.ispkg else f"etl.pipelines.{info.name}")
         for info in pkgutil.iter_modules(etl.pipelines.__path__)
         if not info.name.startswith("_")
     ]

@@ -14,7 +14,7 @@ import pytest
 from etl.cli import build_parser, main
 from etl.core.engine import connect
 from etl.core.paths import PROJECT_ROOT, SAMPLES_DIR
-from etl.pipelines.votes import outlier_weeks
+from etl.pipelines.votes.pipeline import outlier_weeks
 
 SAMPLE = SAMPLES_DIR / "votes"
 DUCKDB_SHELL = Path(sys.executable).parent / "duckdb"

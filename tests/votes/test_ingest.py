@@ -11,7 +11,7 @@ import pytest
 
 from etl.core.engine import SqlRunner
 from etl.core.errors import EtlError
-from etl.pipelines.votes import IngestCounts, ingest
+from etl.pipelines.votes.pipeline import IngestCounts, ingest
 
 
 def vote(vote_id: int | str, day: str = "2022-01-03", post: int = 1, vote_type: int | str = 2, **extra: str) -> str:
@@ -205,3 +205,51 @@ def test_a_file_that_is_not_utf8_is_an_error_naming_it(warehouse, tmp_path):
     assert warehouse.execute("select count(*) from duckdb_tables() where schema_name = 'blog_analysis'").fetchall() == [
         (0,)
     ]
+
+
+def test_run_writes_the_summary_beside_the_warehouse(tmp_path, write_lines):
+    from etl.pipelines.votes import Settings, run
+
+    first = write_lines("a.jsonl", [vote(1), vote(2), "{broken", vote("x")])
+    write_lines("b.jsonl", [vote(2), vote(1, post=9), "", vote(3, day="2022-13-01")])
+    db = tmp_path / "wh" / "warehouse.db"
+    db.parent.mkdir()
+
+    returned = run(Settings(input=first.parent, db=db))
+
+    written = json.loads((db.parent / "_summary.json").read_text())
+    assert written == json.loads(json.dumps(returned))
+    assert written["pipeline"] == "votes"
+    assert written["settings"]["action"] == "ingest"
+    assert written["inputs"] == {
+        "files": 2,
+        "rows": 7,
+        "by_file": [{"path": str(first), "rows": 4}, {"path": str(first.parent / "b.jsonl"), "rows": 3}],
+    }
+    assert written["rows_out"] == {"blog_analysis.votes": 2, "already present": 1}
+    assert written["rejects"] == {
+        "CreationDate is not a timestamp": 1,
+        "Id is not an integer": 1,
+        "Id repeated with different content": 1,
+        "invalid JSON": 1,
+    }
+    assert written["outputs"] == [
+        {"path": str(db), "table": "blog_analysis.votes", "rows": 2},
+        {"path": str(db), "table": "blog_analysis.votes_rejects", "rows": 4},
+    ]
+    assert written["check"] == {"rule": "non-blank lines = loaded + present + rejected", "left": 7, "right": 7}
+
+
+def test_outliers_writes_no_summary(tmp_path, write_lines):
+    from etl.pipelines.votes import Settings, run
+
+    path = write_lines("a.jsonl", [vote(1)])
+    db = tmp_path / "warehouse.db"
+    run(Settings(input=path, db=db))
+    before = (tmp_path / "_summary.json").read_text()
+
+    summary = run(Settings(action="outliers", db=db))
+
+    assert summary["weeks"] == []
+    assert summary["check"] is None
+    assert (tmp_path / "_summary.json").read_text() == before

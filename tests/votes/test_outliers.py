@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from etl.core.errors import EtlError
-from etl.pipelines.votes import ingest, outlier_weeks
+from etl.pipelines.votes.pipeline import ingest, outlier_weeks
 
 
 def votes_on(*days_and_counts: tuple[str, int]) -> list[str]:

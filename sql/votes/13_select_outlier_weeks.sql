@@ -1,5 +1,5 @@
 -- Reads the outlier weeks for the command's printout.
--- From: blog_analysis.outlier_weeks (11_create_outlier_weeks.sql). Parameters: none.
+-- From: blog_analysis.outlier_weeks (12_create_outlier_weeks.sql). Parameters: none.
 select
     "Year",
     "WeekNumber",
