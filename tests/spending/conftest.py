@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 import pytest
 
 from etl.core.engine import SqlRunner, connect, quote_identifier
-from etl.pipelines.spending import CUSTOMERS, PURCHASES, InputFile
+from etl.pipelines.spending.pipeline import CUSTOMERS, PURCHASES, InputFile
 
 Rows = Sequence[Sequence[str | None]]
 

@@ -6,7 +6,7 @@ import pytest
 
 from etl.cli import main
 from etl.core.errors import EtlError
-from etl.pipelines.spending import CUSTOMERS, PURCHASES, check_input
+from etl.pipelines.spending.pipeline import CUSTOMERS, PURCHASES, check_input
 
 CUSTOMERS_HEADER = "customer_id,first_name,last_name,email,age\n"
 PURCHASES_HEADER = "customer_id,product,price\n"
@@ -175,7 +175,12 @@ def test_a_failed_run_leaves_earlier_outputs_untouched(tmp_path, capsys):
     bad = write_inputs(tmp_path / "bad", CUSTOMERS_HEADER + "1,Ann,Lee,a@x.org,thirty\n", PURCHASES_HEADER)
     assert run_cli(capsys, bad, out_dir)[0] == 1
     assert {p.name: p.read_bytes() for p in out_dir.iterdir()} == before
-    assert sorted(before) == ["age_group_spending.csv", "combined_data.csv", "total_spending_by_age_group.png"]
+    assert sorted(before) == [
+        "_summary.json",
+        "age_group_spending.csv",
+        "combined_data.csv",
+        "total_spending_by_age_group.png",
+    ]
 
 
 def test_a_row_with_too_many_fields_is_an_error_not_skipped(tmp_path, capsys):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import struct
 import subprocess
 import sys
@@ -13,9 +14,9 @@ import pytest
 
 from etl.cli import main
 from etl.core.paths import PROJECT_ROOT, SAMPLES_DIR
-from etl.spending_chart import axis_label, money, wrap_label
+from etl.pipelines.spending.chart import axis_label, money, wrap_label
 
-OUTPUTS = ["age_group_spending.csv", "combined_data.csv", "total_spending_by_age_group.png"]
+OUTPUTS = ["_summary.json", "age_group_spending.csv", "combined_data.csv", "total_spending_by_age_group.png"]
 COMBINED_COLUMNS = [
     "customer_id",
     "full_name",
@@ -195,3 +196,37 @@ def test_axis_label_and_wrapping():
     assert axis_label("EUR") == "Total spending (EUR)"
     assert wrap_label("No customer record") == "No customer\nrecord"
     assert wrap_label("Middle-aged\n30–44") == "Middle-aged\n30–44"
+
+
+def test_the_run_summary(tmp_path):
+    from etl.pipelines.spending import Settings, run
+
+    out_dir = tmp_path / "out"
+    returned = run(Settings(output=out_dir, currency="EUR"))
+
+    written = json.loads((out_dir / "_summary.json").read_text())
+    assert written == json.loads(json.dumps(returned, default=str))
+    assert written["pipeline"] == "spending"
+    assert written["settings"]["currency"] == "EUR"
+    assert written["inputs"] == {
+        "files": 2,
+        "rows": 360,
+        "by_file": [
+            {"path": str(SAMPLES_DIR / "spending" / "customers.csv"), "rows": 120},
+            {"path": str(SAMPLES_DIR / "spending" / "purchases.csv"), "rows": 240},
+        ],
+    }
+    assert written["rows_out"] == {"combined_data.csv": 284, "age_group_spending.csv": 6}
+    assert written["rejects"] == {}
+    assert written["outputs"] == [
+        {"path": "combined_data.csv", "rows": 284},
+        {"path": "age_group_spending.csv", "rows": 6},
+        {"path": "total_spending_by_age_group.png", "bars": 6},
+    ]
+    assert written["check"] == {
+        "rule": "purchases + customers without purchases = combined rows",
+        "left": 284,
+        "right": 284,
+    }
+    assert len(read_csv(out_dir / "combined_data.csv")) == 284
+    assert len(read_csv(out_dir / "age_group_spending.csv")) == 6

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from etl.core.engine import SqlRunner
-from etl.pipelines.spending import count_rows, transform
+from etl.pipelines.spending.pipeline import count_rows, transform
 
 COMBINED = """
     select customer_id, full_name, age, age_group, purchase_row, product, price, match_status

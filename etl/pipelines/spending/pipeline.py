@@ -10,7 +10,6 @@ atomically (temp files renamed into place only once all three are ready).
 
 from __future__ import annotations
 
-import argparse
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,9 +19,9 @@ from typing import Any
 from etl.core.engine import SqlRunner, connect
 from etl.core.errors import EtlError
 from etl.core.files import atomic_outputs
-from etl.core.options import HelpFormatter
 from etl.core.paths import OUTPUT_DIR, SAMPLES_DIR
-from etl.core.progress import progress, say
+from etl.core.progress import progress
+from etl.core.summary import RunClock, check_balance, run_summary, write_summary
 
 ORDER = 60
 PIPELINE = "spending"
@@ -66,71 +65,51 @@ TRANSFORM_STEPS = (
 )
 
 
-def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
-    p = subparsers.add_parser(
-        PIPELINE,
-        parents=[common],
-        help="age-group spending report from customers.csv and purchases.csv",
-        description=(
-            "Join customers.csv and purchases.csv on customer_id (nothing dropped: customers\n"
-            "without purchases and purchases without a customer are kept), group every row\n"
-            "by age (Under 18, Young 18-29, Middle-aged 30-44, Senior 45+, Unknown age,\n"
-            "No customer record) and write combined_data.csv, age_group_spending.csv and\n"
-            "total_spending_by_age_group.png. See docs/spending.md."
-        ),
-        epilog=(
-            "examples:\n"
-            "  python etl_process.py spending --output output/spending/\n"
-            "  python etl_process.py spending --input ../shared/data/spending --output output/spending/\n"
-            "  python etl_process.py spending --input ../shared/data/spending --output out/ --currency USD"
-        ),
-        formatter_class=HelpFormatter,
-    )
-    p.add_argument(
-        "--input",
-        type=Path,
-        default=DEFAULT_INPUT,
-        metavar="DIR",
-        help="folder holding customers.csv and purchases.csv (default: the bundled sample, samples/spending/)",
-    )
-    p.add_argument(
-        "--output",
-        type=Path,
-        default=DEFAULT_OUTPUT,
-        metavar="DIR",
-        help="folder for the three outputs (default: output/spending/)",
-    )
-    p.add_argument(
-        "--currency",
-        metavar="UNIT",
-        help="currency of the price column, shown on the chart's axis (the data does not say; default: not stated)",
-    )
-    p.set_defaults(func=run)
+@dataclass
+class Settings:
+    """Read `input`/customers.csv and `input`/purchases.csv, write the report into `output`."""
+
+    input: Path = DEFAULT_INPUT
+    output: Path = DEFAULT_OUTPUT
+    currency: str | None = None
+    threads: int | None = None
+    memory_limit: str | None = None
+    quiet: bool = True
 
 
-def run(args: argparse.Namespace) -> int:
+def run(settings: Settings) -> dict[str, Any]:
+    """The whole pipeline; returns the run summary, also written to `output`/_summary.json."""
+    clock = RunClock()
+    output = Path(settings.output)
     counts = build_report(
-        args.input,
-        args.output,
-        threads=args.threads,
-        memory_limit=args.memory_limit,
-        currency=args.currency,
-        quiet=args.quiet,
+        settings.input,
+        output,
+        threads=settings.threads,
+        memory_limit=settings.memory_limit,
+        currency=settings.currency,
+        quiet=settings.quiet,
     )
-    say(
-        f"spending: {counts['customers']:,} customers, {counts['purchases']:,} purchases"
-        f" -> {counts['combined_rows']:,} combined rows",
-        quiet=args.quiet,
+    inputs = Path(settings.input)
+    summary = run_summary(
+        PIPELINE,
+        clock,
+        settings,
+        inputs=[
+            {"path": str(inputs / CUSTOMERS.name), "rows": counts["customers"]},
+            {"path": str(inputs / PURCHASES.name), "rows": counts["purchases"]},
+        ],
+        rows_out={COMBINED_CSV: counts["combined_rows"], SUMMARY_CSV: counts["age_groups"]},
+        rejects={},
+        outputs=[
+            {"path": COMBINED_CSV, "rows": counts["combined_rows"]},
+            {"path": SUMMARY_CSV, "rows": counts["age_groups"]},
+            {"path": CHART_PNG, "bars": counts["age_groups"]},
+        ],
+        check=check_no_loss(counts),
+        counts=counts,
     )
-    say(
-        f"  {counts['customers_without_purchases']:,} customers without purchases,"
-        f" {counts['purchases_without_customer']:,} purchases without a customer,"
-        f" {counts['duplicate_purchase_rows']:,} purchase rows that exactly repeat an earlier one (kept)",
-        quiet=args.quiet,
-    )
-    say(f"  total spending {counts['report_total']:,} (= the sum of every price)", quiet=args.quiet)
-    say(f"wrote {COMBINED_CSV}, {SUMMARY_CSV}, {CHART_PNG} to {args.output}", quiet=args.quiet)
-    return 0
+    write_summary(output, summary)
+    return summary
 
 
 def build_report(
@@ -154,8 +133,9 @@ def build_report(
             check_input(runner, input_dir / spec.name, spec)
         transform(runner, quiet=quiet)
         counts = count_rows(runner)
-        write_outputs(runner, Path(output_dir), currency=currency)
-        return counts
+        check_no_loss(counts)
+        groups = write_outputs(runner, Path(output_dir), currency=currency)
+        return {**counts, "age_groups": groups}
     finally:
         con.close()
 
@@ -230,14 +210,26 @@ def count_rows(runner: SqlRunner) -> dict[str, Any]:
     return counts
 
 
-def write_outputs(runner: SqlRunner, output_dir: Path, *, currency: str | None) -> None:
-    """Write all three outputs to temp files, then rename them into place together."""
+def check_no_loss(counts: dict[str, Any]) -> dict[str, Any]:
+    """Every purchase row is one combined row, and so is every customer without one."""
+    return check_balance(
+        "purchases + customers without purchases = combined rows",
+        counts["purchases"] + counts["customers_without_purchases"],
+        counts["combined_rows"],
+        where="sql/spending/08_combine.sql",
+    )
+
+
+def write_outputs(runner: SqlRunner, output_dir: Path, *, currency: str | None) -> int:
+    """Write all three outputs to temp files, then rename them into place
+    together; returns the number of age groups."""
     names = (COMBINED_CSV, SUMMARY_CSV, CHART_PNG)
     with atomic_outputs(*(output_dir / name for name in names)) as (combined, summary, chart):
         runner.execute("10_write_combined.sql", {"path": combined})
         runner.execute("11_write_age_group_spending.sql", {"path": summary})
         # matplotlib loads only when a chart is drawn, not on every CLI start.
-        from etl.spending_chart import ChartBar, draw_chart
+        from etl.pipelines.spending.chart import ChartBar, draw_chart
 
         bars = [ChartBar(*row) for row in runner.fetch("12_read_age_group_spending.sql")]
         draw_chart(bars, chart, currency=currency)
+    return len(bars)
