@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from etl.core.engine import SqlRunner, connect
-from etl.pipelines.failures import read_line_chunks
+from etl.pipelines.failures.lines import read_line_chunks
 
 NOT_A_READING = 'not a reading line: expected "[YYYY-MM-DD hh:mm:ss] LEVEL sensor[N]: (name value, ...)"'
 

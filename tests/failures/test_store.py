@@ -4,6 +4,7 @@ schema, chunking, re-runs, rollback, rejects, reports and connection errors."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -13,10 +14,11 @@ import duckdb
 import psycopg
 import pytest
 
-import etl.pipelines.failures as failures
+import etl.pipelines.failures.pipeline as failures
 from etl.cli import main
 from etl.core.paths import PROJECT_ROOT
 
+NOT_A_READING_KIND = 'not a reading line: expected "[YYYY-MM-DD hh:mm:ss] LEVEL sensor[N]: (name value, ...)"'
 JAN = ["--from", "2020-01-01", "--to", "2020-02-01"]
 
 
@@ -276,3 +278,40 @@ def test_bundled_sample_on_embedded_duckdb(tmp_path: Path, no_pg_env: Path) -> N
         (21, "sensor 99 maps to no equipment"),
         (1502, "duplicate of equipment_failure_sensors.log line 6"),
     ]
+
+
+def test_the_run_summary(tmp_path: Path, kit: SimpleNamespace, no_pg_env: Path) -> None:
+    from etl.pipelines.failures import Settings, run
+
+    inputs = kit.write_inputs(tmp_path / "in")
+    out = tmp_path / "out"
+    returned = run(Settings(input=inputs, output=out))
+
+    written = json.loads((out / "_summary.json").read_text())
+    assert written == json.loads(json.dumps(returned, default=str))
+    assert written["pipeline"] == "failures"
+    assert written["store"] == f"embedded DuckDB database {out / 'failures.duckdb'}"
+    assert written["inputs"] == {
+        "files": 3,
+        "rows": 18,
+        "by_file": [
+            {"path": "equipment.json", "rows": 3},
+            {"path": "equipment_sensors.csv", "rows": 5},
+            {"path": "failures.log", "rows": 10},
+        ],
+    }
+    assert written["rows_out"] == {"equipment": 3, "sensors": 4, "failure_readings": 7}
+    assert written["rejects"] == {
+        "duplicate of an earlier reading": 1,
+        NOT_A_READING_KIND: 1,
+        "sensor maps to equipment that is not in equipment": 1,
+        "sensor maps to no equipment": 1,
+    }
+    assert written["outputs"] == [
+        {"path": "total_failures.csv", "rows": 1},
+        {"path": "top_equipment.csv", "rows": 1},
+        {"path": "group_averages.csv", "rows": 2},
+    ]
+    assert written["check"] == {"rule": "lines parsed = stored + rejected", "left": 18, "right": 18}
+    assert written["period"] == {"from": "2020-01-01 00:00:00", "to": "2020-02-01 00:00:00"}
+    assert [f["rejected"] for f in written["files"]] == [0, 1, 3]

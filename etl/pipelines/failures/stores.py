@@ -23,8 +23,13 @@ from psycopg.types.hstore import register_hstore
 
 from etl.core.engine import SqlRunner, bind_parameters, connect, pyformat, quote_identifier
 from etl.core.errors import EtlError
-
-PIPELINE = "failures"
+from etl.pipelines.failures.pipeline import (
+    PIPELINE,
+    POSTGRES_CLEAR_STAGE,
+    POSTGRES_HSTORE,
+    POSTGRES_STAGE_TABLES,
+    SELECT_STAGE,
+)
 
 # The libpq environment variables, and the connection keyword each sets. A
 # `.env` file may set them too; the real environment wins over the file.
@@ -125,9 +130,9 @@ class Store:
         self.store_sql = SqlRunner(parse_con, f"{PIPELINE}/store")
         self.report_sql = SqlRunner(parse_con, f"{PIPELINE}/report")
 
-    def create_schema(self) -> None:
+    def create_schema(self, steps: tuple[str, ...]) -> None:
         """Tables, keys and constraints (idempotent: `if not exists`)."""
-        for name in self.store_sql.steps()[:5]:
+        for name in steps:
             self.run(self.store_sql, name)
 
     def run(self, runner: SqlRunner, name: str, params: Mapping[str, Any] | None = None, **context: Any) -> int:
@@ -200,19 +205,18 @@ class PostgresStore(Store):
         info = self.conn.info
         self.description = f"PostgreSQL database {info.dbname} on {info.host}:{info.port} as {info.user}"
 
-    def create_schema(self) -> None:
+    def create_schema(self, steps: tuple[str, ...]) -> None:
         self._create_hstore()
-        super().create_schema()
-        for name in self.pg_sql.steps():
-            if "_create_stage_" in name:
-                self.run(self.pg_sql, name)
+        super().create_schema(steps)
+        for name in POSTGRES_STAGE_TABLES:
+            self.run(self.pg_sql, name)
 
     def _create_hstore(self) -> None:
         """hstore must exist before any table uses it; say who can create it when we cannot."""
         info = self.conn.info
         try:
             with self.conn.transaction():
-                self.run(self.pg_sql, "01_create_hstore.sql")
+                self.run(self.pg_sql, POSTGRES_HSTORE)
         except psycopg.errors.InsufficientPrivilege as exc:
             raise EtlError(
                 f"the hstore extension is missing in database {info.dbname} and user {info.user} may not "
@@ -257,8 +261,8 @@ class PostgresStore(Store):
 
     def receive(self, stage: str) -> None:
         """COPY the parsed stage table from DuckDB into PostgreSQL's temp table of the same name."""
-        self.run(self.pg_sql, "05_clear_stage.sql", stage=stage)
-        result = self.parse_sql.execute("04_select_stage.sql", stage=stage)
+        self.run(self.pg_sql, POSTGRES_CLEAR_STAGE, stage=stage)
+        result = self.parse_sql.execute(SELECT_STAGE, stage=stage)
         columns = ", ".join(quote_identifier(d[0]) for d in result.description)
         statement = f"copy {quote_identifier(stage)} ({columns}) from stdin"
         with self.conn.cursor() as cursor, cursor.copy(statement) as copy:
