@@ -13,7 +13,7 @@ import pytest
 
 from etl.core.engine import SqlRunner, connect
 from etl.core.paths import SAMPLES_DIR
-from etl.pipelines.sales import CUSTOMER_COLUMNS, SALES_COLUMNS, build_silver_and_gold
+from etl.pipelines.sales.pipeline import CUSTOMER_COLUMNS, SALES_COLUMNS, build_silver_and_gold
 
 T0 = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 

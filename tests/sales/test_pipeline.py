@@ -5,6 +5,7 @@ tables back, bad input leaving the tables untouched, and the CLI."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import subprocess
 import sys
 from decimal import Decimal
@@ -18,11 +19,15 @@ import pytest
 from etl.cli import main
 from etl.core.errors import EtlError
 from etl.core.paths import PROJECT_ROOT
-from etl.pipelines.sales import load_sales
-from etl.sales_tables import TABLES, open_store
+from etl.pipelines.sales import Settings, run
+from etl.pipelines.sales.tables import TABLES, open_store
 
 FORMATS = ["delta", "iceberg"]
 LABELS = [spec.label for spec in TABLES]
+
+
+def load_sales(input_dir, output, table_format="delta", now=None) -> dict:
+    return run(Settings(input=input_dir, output=output, format=table_format, now=now))
 
 
 def snapshot(output: Path, table_format: str) -> dict[str, list[dict]]:
@@ -78,7 +83,7 @@ def test_first_run_on_the_sample(sample_input, tmp_path, table_format):
         "gold.fact_sales": 385,
         "gold.sales_by_segment": 14,
     }
-    assert (tmp_path / "out" / table_format / "last_run.json").is_file()
+    assert (tmp_path / "out" / table_format / "_summary.json").is_file()
 
 
 @pytest.mark.parametrize("table_format", FORMATS)
@@ -258,7 +263,7 @@ def test_cli_main(sample_input, tmp_path, capsys):
         "sales: 405 rows in bronze = 385 in silver + 20 quarantined",
         "bronze.sales: 405 inserted, 0 updated, 0 deleted (version None -> 0)",
     ]
-    assert lines[-1] == f"summary: {out / 'delta' / 'last_run.json'}"
+    assert lines[-1] == f"summary: {out / 'delta' / '_summary.json'}"
     assert main(["sales", "--input", str(sample_input), "--output", str(out), "--quiet"]) == 0
     assert capsys.readouterr().out == ""
     with pytest.raises(SystemExit) as exit_info:
@@ -281,3 +286,44 @@ def test_cli_subprocess(tmp_path):
         [sys.executable, "etl_process.py", "sales", "--help"], cwd=PROJECT_ROOT, capture_output=True, text=True
     ).stdout
     assert "examples:\n  python etl_process.py sales\n" in help_text
+
+
+@pytest.mark.parametrize("table_format", ["delta", "iceberg"])
+def test_the_run_summary(sample_input, tmp_path, table_format):
+    out = tmp_path / "out"
+    returned = load_sales(sample_input, out, table_format)
+
+    written = json.loads((out / table_format / "_summary.json").read_text())
+    assert written == json.loads(json.dumps(returned, default=str))
+    assert written["pipeline"] == "sales"
+    assert written["inputs"] == {
+        "files": 2,
+        "rows": 605,
+        "by_file": [{"path": "sales_data.csv", "rows": 405}, {"path": "customer_data.parquet", "rows": 200}],
+    }
+    assert written["rows_out"] == {
+        "bronze.sales": 405,
+        "bronze.customers": 200,
+        "silver.customers": 200,
+        "silver.sales": 385,
+        "silver.quarantine": 20,
+        "gold.dim_customer": 200,
+        "gold.fact_sales": 385,
+        "gold.sales_by_segment": 14,
+    }
+    assert written["rejects"] == {
+        "sales: duplicate_invoice": 3,
+        "sales: invalid_customer_id": 2,
+        "sales: invalid_invoice_date": 4,
+        "sales: invalid_price": 2,
+        "sales: line_total_mismatch": 2,
+        "sales: missing_customer_id": 3,
+        "sales: non_positive_price": 2,
+        "sales: non_positive_quantity": 2,
+    }
+    per_table: dict[str, int] = {}
+    for item in written["outputs"]:
+        assert (out / item["path"]).is_file()
+        per_table[item["table"]] = per_table.get(item["table"], 0) + item["rows"]
+    assert per_table == written["rows_out"]
+    assert written["check"] == {"rule": "bronze rows = silver rows + quarantined rows", "left": 605, "right": 605}

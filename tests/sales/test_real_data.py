@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from etl.pipelines.sales import load_sales
-from etl.sales_tables import TABLES, open_store
+from etl.pipelines.sales import Settings, run
+from etl.pipelines.sales.tables import TABLES, open_store
 
 pytestmark = pytest.mark.slow
 
@@ -25,6 +25,10 @@ REAL_RULES = {
         "non_positive_quantity": 25,  # 0 and -1
     },
 }
+
+
+def load_sales(input_dir, output, table_format="delta", now=None) -> dict:
+    return run(Settings(input=input_dir, output=output, format=table_format, now=now))
 
 
 @pytest.mark.parametrize("table_format", ["delta", "iceberg"])

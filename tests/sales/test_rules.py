@@ -197,8 +197,8 @@ def test_counts_in_equal_counts_out_plus_quarantined(run_rules):
         [sale(), sale(), sale(invoice_no="I2", quantity="0"), sale(invoice_no="I3")],
         [customer(), customer(customer_id="C2", age="x")],
     )
-    assert runner.fetch("18_count_layers.sql") == [("customers", 2, 1, 1), ("sales", 4, 2, 2)]
-    assert runner.fetch("19_count_quarantine_rules.sql") == [
+    assert runner.fetch("17_count_layers.sql") == [("customers", 2, 1, 1), ("sales", 4, 2, 2)]
+    assert runner.fetch("18_count_quarantine_rules.sql") == [
         ("customers", "invalid_age", 1),
         ("sales", "duplicate_invoice", 1),
         ("sales", "non_positive_quantity", 1),

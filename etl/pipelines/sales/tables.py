@@ -14,6 +14,7 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import unquote, urlparse
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -65,6 +66,7 @@ class TableStore(Protocol):
     def create(self, spec: TableSpec, rows: pa.Table) -> None: ...
     def apply(self, spec: TableSpec, changes: pa.Table) -> None: ...
     def maintain(self, spec: TableSpec, touched_partitions: list[str]) -> dict[str, Any]: ...
+    def files(self, spec: TableSpec) -> list[tuple[str, int]]: ...
 
 
 def open_store(output: Path, table_format: str) -> TableStore:
@@ -127,6 +129,15 @@ class DeltaStore:
             .when_not_matched_insert_all(f"s.{CHANGE} = 'insert'", except_cols=[CHANGE])
             .execute()
         )
+
+    def files(self, spec: TableSpec) -> list[tuple[str, int]]:
+        """The current version's data files (relative to the lakehouse folder) and their rows."""
+        table = self._table(spec)
+        if table is None:
+            return []
+        actions = pa.table(table.get_add_actions(flatten=True)).select(["path", "num_records"]).to_pylist()
+        folder = self.path(spec).relative_to(self.root.parent).as_posix()
+        return sorted((f"{folder}/{a['path']}", int(a["num_records"])) for a in actions)
 
     def maintain(self, spec: TableSpec, touched_partitions: list[str]) -> dict[str, Any]:
         """Compact small files, Z-order the partitions this load touched, vacuum."""
@@ -209,6 +220,18 @@ class IcebergStore:
                 tx.delete(_key_filter(replaced))
             if upserts.num_rows:
                 tx.append(upserts)
+
+    def files(self, spec: TableSpec) -> list[tuple[str, int]]:
+        """The current snapshot's data files (relative to the lakehouse folder) and their rows."""
+        table = self._table(spec)
+        if table is None or table.current_snapshot() is None:
+            return []
+        rows = table.inspect.files().select(["file_path", "record_count"]).to_pylist()
+        base = self.root.parent.resolve()
+        return sorted(
+            (Path(unquote(urlparse(r["file_path"]).path)).relative_to(base).as_posix(), int(r["record_count"]))
+            for r in rows
+        )
 
     def maintain(self, spec: TableSpec, touched_partitions: list[str]) -> dict[str, Any]:
         """Rewrite each partition holding more than one data file as one file

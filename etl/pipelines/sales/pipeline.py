@@ -12,7 +12,6 @@ table as it was.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import datetime as dt
 from dataclasses import dataclass, field
@@ -25,77 +24,64 @@ import pyarrow as pa
 from etl.core.engine import SqlRunner, connect
 from etl.core.errors import EtlError
 from etl.core.files import discover, relative_name, write_json_atomic
-from etl.core.options import HelpFormatter
 from etl.core.paths import OUTPUT_DIR, SAMPLES_DIR
-from etl.core.progress import progress, say
-from etl.sales_tables import FORMATS, TABLES, TableSpec, TableStore, open_store
+from etl.core.progress import progress
+from etl.core.summary import RunClock, check_balance, run_summary
+from etl.pipelines.sales.tables import TABLES, TableSpec, TableStore, open_store
 
-ORDER = 40
 PIPELINE = "sales"
 SALES_COLUMNS = ["invoice_no", "customer_id", "category", "quantity", "price", "invoice_date", "shopping_mall"]
 CUSTOMER_COLUMNS = ["customer_id", "gender", "age", "payment_method"]
-SUMMARY_NAME = "last_run.json"
-
-EPILOG = """\
-examples:
-  python etl_process.py sales
-  python etl_process.py sales --input ../shared/data/sales --output output/sales
-  python etl_process.py sales --input ../shared/data/sales --output output/sales --format iceberg
-  python etl_process.py sales --input new_invoices/ --output output/sales   # an update run
-
-Inputs: every *.csv under --input is a sales file (header invoice_no,
-customer_id, category, quantity, price, invoice_date, shopping_mall) and every
-*.parquet a customer file (customer_id, gender, age, payment_method). A file
-is identified by its path relative to --input: sending the same name again
-replaces that file's rows. Tables go to OUTPUT/delta/<layer>/<table> or the
-Iceberg catalog OUTPUT/iceberg/catalog.db; the run summary to
-OUTPUT/<format>/last_run.json. See docs/sales.md for every rule.
-"""
+SUMMARY_NAME = "_summary.json"
+DEFAULT_INPUT = SAMPLES_DIR / PIPELINE
+DEFAULT_OUTPUT = OUTPUT_DIR / PIPELINE
 
 
-def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = subparsers.add_parser(
-        PIPELINE,
-        parents=[common],
-        help="customers and sales into bronze/silver/gold Delta or Iceberg tables",
-        description=(
-            "Load customer (Parquet) and sales (CSV) exports into a lakehouse: bronze keeps the rows as "
-            "received, silver the typed rows that pass every quality rule (the rest go to quarantine with "
-            "the rule), gold a customer dimension, a sales fact and a gender x age band report. Tables are "
-            "upserted by key: a re-run changes nothing, a correction changes only its rows."
-        ),
-        epilog=EPILOG,
-        formatter_class=HelpFormatter,
+BUILD_STEPS = (
+    "11_build_silver_customers.sql",
+    "12_build_silver_sales.sql",
+    "13_build_silver_quarantine.sql",
+    "14_build_dim_customer.sql",
+    "15_build_fact_sales.sql",
+    "16_build_sales_by_segment.sql",
+)
+# The SQL files in the order a run uses them.
+STEPS = {
+    PIPELINE: (
+        "01_create_text_macro.sql",
+        "02_create_incoming_sales.sql",
+        "03_create_incoming_customers.sql",
+        "04_read_sales_file.sql",
+        "05_read_customers_file.sql",
+        "06_create_empty_bronze.sql",
+        "07_merge_bronze.sql",
+        "08_check_customers.sql",
+        "09_check_sales.sql",
+        "10_resolve_resends.sql",
+        *BUILD_STEPS,
+        "17_count_layers.sql",
+        "18_count_quarantine_rules.sql",
+        "19_count_files.sql",
+        "20_build_changes.sql",
+        "21_count_changes.sql",
+        "22_select_touched_partitions.sql",
     )
-    p.add_argument("--input", type=Path, default=SAMPLES_DIR / PIPELINE, metavar="DIR", help="folder of input files")
-    p.add_argument("--output", type=Path, default=OUTPUT_DIR / PIPELINE, metavar="DIR", help="lakehouse folder")
-    p.add_argument("--format", choices=FORMATS, default="delta", help="open table format to write")
-    p.set_defaults(func=run)
+}
 
 
-def run(args: argparse.Namespace) -> int:
-    summary = load_sales(
-        args.input,
-        args.output,
-        args.format,
-        threads=args.threads,
-        memory_limit=args.memory_limit,
-        quiet=args.quiet,
-    )
-    for source, counts in summary["counts"].items():
-        say(
-            f"{source}: {counts['bronze_rows']} rows in bronze = {counts['silver_rows']} in silver"
-            f" + {counts['quarantined_rows']} quarantined",
-            quiet=args.quiet,
-        )
-    for label, table in summary["tables"].items():
-        say(
-            f"{label}: {table['inserted']} inserted, {table['updated']} updated, {table['deleted']} deleted"
-            f" (version {table['previous_version']} -> {table['version']})",
-            quiet=args.quiet,
-        )
-    say(f"summary: {summary['summary_file']}", quiet=args.quiet)
-    return 0
+@dataclass
+class Settings:
+    """Load the sales CSVs and customer Parquet files under `input` into the
+    `format` lakehouse at `output`. `now` stamps the batch (default: the
+    clock), so a test or a replay can fix it."""
+
+    input: Path = DEFAULT_INPUT
+    output: Path = DEFAULT_OUTPUT
+    format: str = "delta"
+    threads: int | None = None
+    memory_limit: str | None = None
+    now: dt.datetime | None = None
+    quiet: bool = True
 
 
 @dataclass
@@ -113,46 +99,53 @@ class Batch:
         return cls(batch_id=now.strftime("%Y%m%dT%H%M%S%fZ"), ingested_at=now)
 
 
-def load_sales(
-    input_dir: Path,
-    output: Path,
-    table_format: str = "delta",
-    *,
-    threads: int | None = None,
-    memory_limit: str | None = None,
-    now: dt.datetime | None = None,
-    quiet: bool = True,
-) -> dict[str, Any]:
-    """The whole pipeline; returns (and writes) the run summary."""
-    input_dir, output = Path(input_dir), Path(output)
-    batch = Batch.new(now)
+def run(settings: Settings) -> dict[str, Any]:
+    """The whole pipeline; returns the run summary, also written to
+    `output`/<format>/_summary.json."""
+    clock = RunClock()
+    input_dir, output, table_format = Path(settings.input), Path(settings.output), settings.format
+    batch = Batch.new(settings.now)
     batch.sales_files, batch.customer_files = find_inputs(input_dir)
-    con = connect(threads=threads, memory_limit=memory_limit or "1GB")
+    con = connect(threads=settings.threads, memory_limit=settings.memory_limit or "1GB")
     try:
         runner = SqlRunner(con, PIPELINE)
         store = open_store(output, table_format)
-        stage_inputs(runner, input_dir, batch, quiet=quiet)
+        stage_inputs(runner, input_dir, batch, quiet=settings.quiet)
         merge_bronze(runner, store, batch)
         build_silver_and_gold(runner)
         counts, rules = count_layers(runner)
-        tables = write_tables(runner, store, quiet=quiet)
+        by_file = runner.fetch("19_count_files.sql")
+        tables, table_rows = write_tables(runner, store, quiet=settings.quiet)
     finally:
         con.close()
     summary_file = output / table_format / SUMMARY_NAME
-    summary = {
-        "format": table_format,
-        "batch_id": batch.batch_id,
-        "ingested_at": batch.ingested_at.isoformat(),
-        "input": str(input_dir),
-        "files": {
+    outputs = [{"path": path, "table": spec.label, "rows": rows} for spec in TABLES for path, rows in store.files(spec)]
+    summary = run_summary(
+        PIPELINE,
+        clock,
+        settings,
+        inputs=[{"path": name, "rows": n} for _, name, n in by_file],
+        rows_out=table_rows,
+        rejects={f"{source}: {rule}": n for source, by_rule in rules.items() for rule, n in by_rule.items()},
+        outputs=outputs,
+        check=check_balance(
+            "bronze rows = silver rows + quarantined rows",
+            sum(c["bronze_rows"] for c in counts.values()),
+            sum(c["silver_rows"] + c["quarantined_rows"] for c in counts.values()),
+        ),
+        format=table_format,
+        batch_id=batch.batch_id,
+        ingested_at=batch.ingested_at.isoformat(),
+        input=str(input_dir),
+        files={
             "sales": [relative_name(p, input_dir) for p in batch.sales_files],
             "customers": [relative_name(p, input_dir) for p in batch.customer_files],
         },
-        "counts": counts,
-        "quarantined_by_rule": rules,
-        "tables": tables,
-        "summary_file": str(summary_file),
-    }
+        counts=counts,
+        quarantined_by_rule=rules,
+        tables=tables,
+        summary_file=str(summary_file),
+    )
     write_json_atomic(summary_file, summary)
     return summary
 
@@ -216,39 +209,35 @@ def build_silver_and_gold(runner: SqlRunner) -> None:
     runner.execute("09_check_sales.sql")
     runner.execute("10_resolve_resends.sql", {"entity": "customer"}, source="customers", key="customer_id")
     runner.execute("10_resolve_resends.sql", {"entity": "invoice"}, source="sales", key="invoice_no")
-    for step in (
-        "11_build_silver_customers.sql",
-        "12_build_silver_sales.sql",
-        "13_build_silver_quarantine.sql",
-        "14_build_dim_customer.sql",
-        "15_build_fact_sales.sql",
-        "16_build_sales_by_segment.sql",
-    ):
+    for step in BUILD_STEPS:
         runner.execute(step)
 
 
 def count_layers(runner: SqlRunner) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]]:
     """Rows per layer and quarantine rules; bronze must equal silver + quarantine."""
     counts = {}
-    for source, bronze, silver, quarantined in runner.fetch("18_count_layers.sql"):
+    for source, bronze, silver, quarantined in runner.fetch("17_count_layers.sql"):
         if bronze != silver + quarantined:
             raise EtlError(f"{source}: {bronze} bronze rows but {silver} silver + {quarantined} quarantined")
         counts[source] = {"bronze_rows": bronze, "silver_rows": silver, "quarantined_rows": quarantined}
     rules: dict[str, dict[str, int]] = {"customers": {}, "sales": {}}
-    for source, rule, n in runner.fetch("19_count_quarantine_rules.sql"):
+    for source, rule, n in runner.fetch("18_count_quarantine_rules.sql"):
         rules[source][rule] = n
     return counts, rules
 
 
-def write_tables(runner: SqlRunner, store: TableStore, *, quiet: bool = True) -> dict[str, dict[str, Any]]:
-    """Bring each stored table to what SQL computed, writing only the changes."""
-    report = {}
+def write_tables(
+    runner: SqlRunner, store: TableStore, *, quiet: bool = True
+) -> tuple[dict[str, dict[str, Any]], dict[str, int]]:
+    """Bring each stored table to what SQL computed, writing only the changes;
+    what each write did, and the rows each table holds now."""
+    report, rows = {}, {}
     for spec in progress(TABLES, desc="writing", unit="table", quiet=quiet):
-        report[spec.label] = write_table(runner, store, spec)
-    return report
+        report[spec.label], rows[spec.label] = write_table(runner, store, spec)
+    return report, rows
 
 
-def write_table(runner: SqlRunner, store: TableStore, spec: TableSpec) -> dict[str, Any]:
+def write_table(runner: SqlRunner, store: TableStore, spec: TableSpec) -> tuple[dict[str, Any], int]:
     desired = runner.con.table(spec.sql_name)
     previous = store.version(spec)
     stored_name = f"stored_{spec.sql_name}"
@@ -256,13 +245,13 @@ def write_table(runner: SqlRunner, store: TableStore, spec: TableSpec) -> dict[s
         stored = store.read(spec)
         runner.con.register(stored_name, stored if stored is not None else desired.limit(0).to_arrow_table())
     runner.execute(
-        "17_build_changes.sql",
+        "20_build_changes.sql",
         desired=spec.sql_name,
         stored=stored_name,
         columns=desired.columns,
         keys=list(spec.keys),
     )
-    [(inserted, updated, deleted)] = runner.fetch("20_count_changes.sql")
+    [(inserted, updated, deleted, rows)] = runner.fetch("21_count_changes.sql", desired=spec.sql_name)
     result: dict[str, Any] = {"previous_version": previous}
     result.update(inserted=inserted, updated=updated, deleted=deleted)
     if previous is None:
@@ -272,10 +261,12 @@ def write_table(runner: SqlRunner, store: TableStore, spec: TableSpec) -> dict[s
     if previous is None or inserted or updated or deleted:
         touched = []
         if spec.partition_by:
-            touched = [r[0] for r in runner.fetch("21_select_touched_partitions.sql", partition_by=spec.partition_by)]
+            touched = [r[0] for r in runner.fetch("22_select_touched_partitions.sql", partition_by=spec.partition_by)]
         result["maintenance"] = store.maintain(spec, touched)
     result["version"] = store.version(spec)
-    return result
+    stored_rows = sum(n for _, n in store.files(spec))
+    check_balance("rows the table must hold = rows in its data files", rows, stored_rows, where=spec.label)
+    return result, rows
 
 
 def changes_table(con: duckdb.DuckDBPyConnection) -> pa.Table:
