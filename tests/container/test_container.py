@@ -21,7 +21,7 @@ import duckdb
 import pytest
 
 from etl.core.paths import DATA_DIR, PROJECT_ROOT
-from etl.telemetry.pipeline import Settings, run
+from etl.pipelines.telemetry.pipeline import Settings, run
 
 pytestmark = pytest.mark.container
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from etl.telemetry.pipeline import Settings, run
+from etl.pipelines.telemetry.pipeline import Settings, run
 
 
 def _write_readings(path: Path, rows: list[tuple], fmt: str = "parquet") -> Path:

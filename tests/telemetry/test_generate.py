@@ -8,7 +8,7 @@ import datetime as dt
 import duckdb
 
 from etl.core.paths import DATA_DIR
-from etl.telemetry.generate import generate
+from etl.pipelines.telemetry.generator import generate
 
 
 def listing(root):

@@ -131,7 +131,7 @@ def test_csv_and_json_give_the_same_outputs_as_parquet(tmp_path, write_readings,
     expected = snapshot(tmp_path / "output")
     other = tmp_path / "other"
     write_readings(other / "input" / f"a.{fmt}", READINGS, fmt=fmt)
-    from etl.telemetry.pipeline import Settings, run
+    from etl.pipelines.telemetry.pipeline import Settings, run
 
     run(Settings(input=other / "input", output=other / "output", quiet=True))
     assert snapshot(other / "output") == expected
@@ -189,7 +189,7 @@ def test_late_data_recomputes_only_its_day_and_matches_a_full_rebuild(tmp_path, 
     assert next_day.stat().st_mtime_ns == untouched
     incremental = snapshot(out)
 
-    from etl.telemetry.pipeline import Settings, run
+    from etl.pipelines.telemetry.pipeline import Settings, run
 
     run(Settings(input=tmp_path / "input", output=tmp_path / "full", quiet=True))
     assert snapshot(tmp_path / "full") == incremental
@@ -217,7 +217,7 @@ def test_full_refresh_rebuilds_every_day(tmp_path, write_readings, run_pipeline)
 
 
 def test_a_second_run_on_the_same_output_stops_at_the_lock(tmp_path, write_readings, run_pipeline):
-    from etl.telemetry.state import OutputLock
+    from etl.pipelines.telemetry.state import OutputLock
 
     write_readings(tmp_path / "input/a.parquet", READINGS)
     (tmp_path / "output").mkdir()
@@ -297,7 +297,7 @@ def test_the_next_days_folder_patches_the_last_minutes_and_matches_a_full_rebuil
     assert summary["run"]["days_patched"] == ["2024-06-05"]
     patched = snapshot(out)
 
-    from etl.telemetry.pipeline import Settings, run
+    from etl.pipelines.telemetry.pipeline import Settings, run
 
     full = run(Settings(input=tmp_path / "input", output=tmp_path / "full", quiet=True, fill="forward", max_gap=gap))
     assert full["run"]["days_patched"] == []

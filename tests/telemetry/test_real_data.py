@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from etl.telemetry.pipeline import Settings, run
+from etl.pipelines.telemetry.pipeline import Settings, run
 
 pytestmark = pytest.mark.slow
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from etl.core.paths import DATA_DIR, PROJECT_ROOT
-from etl.telemetry.pipeline import Settings, run
+from etl.pipelines.telemetry.pipeline import Settings, run
 
 
 def readme_session() -> str:

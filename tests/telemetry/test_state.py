@@ -7,7 +7,7 @@ import json
 import pytest
 
 from etl.core.errors import EtlError
-from etl.telemetry.state import State
+from etl.pipelines.telemetry.state import State
 
 
 def record(n):

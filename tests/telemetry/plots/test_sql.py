@@ -12,7 +12,7 @@ from .conftest import DAY, tags
 @pytest.fixture
 def runner():
     con = connect(threads=1)
-    yield SqlRunner(con, "plots")
+    yield SqlRunner(con, "telemetry/plots")
     con.close()
 
 

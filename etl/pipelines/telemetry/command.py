@@ -1,4 +1,5 @@
-"""`telemetry` (the default command) and `generate-telemetry`."""
+"""`telemetry` (the default command), `generate-telemetry` and `plot`:
+arguments -> Settings -> run, and the one-line reports."""
 
 from __future__ import annotations
 
@@ -28,6 +29,21 @@ GENERATE_EXAMPLES = """\
 examples:
   python etl_process.py generate-telemetry --output data/
   python etl_process.py generate-telemetry --output /tmp/full --days 78 --preset full
+"""
+
+PLOT_EXAMPLES = """\
+examples:
+  python etl_process.py plot --output output/
+  python etl_process.py plot --output output/ --date 2024-06-05
+  python etl_process.py plot --output output/ --phase 1 --module 2 --date 2024-06-05
+  python etl_process.py --input data/ --output output/ --plots   (run the ETL, then plot)
+
+Writes output/plots/<date>/module_p<phase>_m<module>.png (voltages, current,
+state of charge, temperatures and cell voltages of one module over one UTC
+day), and per day overview_soc.png (every module's state of charge) and
+phase_currents.png. --phase/--module draw only those module figures (the
+per-day figures show every module, so they are skipped); --date narrows all.
+The plots read the hive layout only (not --layout hourly).
 """
 
 
@@ -103,9 +119,27 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     g.add_argument("--seed", type=int, default=7, help="random seed (same seed, same files)")
     g.set_defaults(func=generate_command)
 
+    p = subparsers.add_parser(
+        "plot",
+        parents=[common],
+        help="PNG plots of the telemetry outputs: per module and day, SoC overview, phase currents",
+        description=(
+            "Draw the plots of a telemetry output folder from its parquet day files (never\n"
+            "the raw input): one figure per phase/module and day, and per day a heat map of\n"
+            "every module's state of charge and the phase currents."
+        ),
+        epilog=PLOT_EXAMPLES,
+        formatter_class=HelpFormatter,
+    )
+    p.add_argument("--output", type=Path, default=Path("output"), help="the telemetry output folder")
+    p.add_argument("--phase", help="only this phase's module figures (the value in phase=P)")
+    p.add_argument("--module", help="only this module's figures (the value in module=M)")
+    p.add_argument("--date", type=parse_date, help="only this UTC day (YYYY-MM-DD)")
+    p.set_defaults(func=plot_command)
+
 
 def run_command(args: argparse.Namespace) -> int:
-    from etl.telemetry.pipeline import Settings, run
+    from etl.pipelines.telemetry.pipeline import Settings, run
 
     settings = Settings(
         input=args.input,
@@ -131,7 +165,7 @@ def run_command(args: argparse.Namespace) -> int:
         quiet=args.quiet,
     )
     if args.plots:
-        from etl.plots import plot_all
+        from etl.pipelines.telemetry.plots import plot_all
 
         made = plot_all(args.output, quiet=args.quiet)
         say(f"plots: {len(made)} file(s) in {args.output / 'plots'}", quiet=args.quiet)
@@ -139,8 +173,24 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def generate_command(args: argparse.Namespace) -> int:
-    from etl.telemetry.generate import generate
+    from etl.pipelines.telemetry.generator import generate
 
     written = generate(args.output, start=args.start, days=args.days, preset=args.preset, seed=args.seed)
     say(f"generate-telemetry: {written['files']} file(s), {written['rows']:,} rows -> {args.output}", quiet=args.quiet)
+    return 0
+
+
+def plot_command(args: argparse.Namespace) -> int:
+    from etl.pipelines.telemetry.plots import plot_all
+
+    made = plot_all(
+        args.output,
+        phase=args.phase,
+        module=args.module,
+        date=args.date.isoformat() if args.date else None,
+        quiet=args.quiet,
+        threads=args.threads,
+        memory_limit=args.memory_limit,
+    )
+    say(f"plot: {len(made)} file(s) in {args.output / 'plots'}", quiet=args.quiet)
     return 0

@@ -1,6 +1,6 @@
 """Realistic raw telemetry for the bundled sample and the benchmarks.
 
-The SQL in `sql/generate/` makes a day of exporter files; this module picks
+The SQL in `sql/telemetry/generate/` makes a day of exporter files; this module picks
 each day's shape (active windows, a second exporter) and files each output
 under `YYYY/MM/DD/` of its export time, as the real exporter does.
 """
@@ -55,7 +55,7 @@ def generate(output: Path, *, start: dt.date, days: int, preset: str = "sample",
     shutil.rmtree(scratch, ignore_errors=True)
     rng = random.Random(seed)
     con = connect(memory_limit="2GB", temp_directory=scratch / "spill")
-    runner = SqlRunner(con, "generate")
+    runner = SqlRunner(con, "telemetry/generate")
     files = rows = 0
     try:
         templates: dict[int, list[str]] = {}

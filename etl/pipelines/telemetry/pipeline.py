@@ -33,7 +33,7 @@ from etl.core.engine import SqlRunner, connect, parse_size
 from etl.core.errors import EtlError
 from etl.core.files import write_json_atomic
 from etl.core.progress import progress
-from etl.telemetry.inputs import (
+from etl.pipelines.telemetry.inputs import (
     SECONDS_PER_DAY,
     BadFile,
     discover,
@@ -42,7 +42,7 @@ from etl.telemetry.inputs import (
     signature,
     suffix_of,
 )
-from etl.telemetry.state import WORK_DIR, OutputLock, State, clean_scratch
+from etl.pipelines.telemetry.state import WORK_DIR, OutputLock, State, clean_scratch
 
 DATASETS = {
     "modules": ("phase", "module"),

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from etl.core.engine import quote_literal
-from etl.telemetry.pipeline import Settings, run
+from etl.pipelines.telemetry.pipeline import Settings, run
 
 DAY = 1_717_545_600  # 2024-06-05T00:00:00Z
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

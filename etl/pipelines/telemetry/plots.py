@@ -2,7 +2,7 @@
 overview of every module's state of charge and the phase currents.
 
 The plots read the generated parquet day files (never the raw input) through
-the SQL in `sql/plots/`; this module only lays the points out on matplotlib's
+the SQL in `sql/telemetry/plots/`; this module only lays the points out on matplotlib's
 object API and the Agg canvas (no pyplot, no global backend switch), so a
 figure renders the same on a server, in CI, in the container and in tests.
 
@@ -97,7 +97,7 @@ def plot_all(
     _check_outputs(root)
     con = connect(threads=threads, memory_limit=memory_limit)
     try:
-        runner = SqlRunner(con, "plots")
+        runner = SqlRunner(con, "telemetry/plots")
         chosen = _list_files(runner, root, phase, module, date)
         module_days = [f for f in chosen if f.dataset == "modules"]
         if not module_days:
