@@ -25,6 +25,7 @@ import duckdb
 from etl.core.engine import SqlRunner
 from etl.core.errors import EtlError
 from etl.core.files import discover as find_files
+from etl.pipelines.telemetry.days import SECONDS_PER_DAY
 
 SUFFIXES = {".parquet": "parquet", ".csv": "csv", ".csv.gz": "csv", ".json": "json", ".jsonl": "json"}
 REQUIRED_COLUMNS = ("timestamp", "payload_type", "value", "tags")
@@ -38,7 +39,6 @@ INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALL
 # Readings before this are not from this system; after "now + 1 day" they are
 # from a broken clock. Either way the file is broken.
 EARLIEST_TIMESTAMP = 946_684_800  # 2000-01-01T00:00:00Z
-SECONDS_PER_DAY = 86_400
 BATCH = 500
 
 

@@ -16,45 +16,49 @@ Memory grows with one day's data, never with the history.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
-import re
 import shutil
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
 from etl.core.engine import SqlRunner, connect, parse_size
 from etl.core.errors import EtlError
-from etl.core.files import write_json_atomic
 from etl.core.progress import progress
-from etl.pipelines.telemetry.inputs import (
+from etl.pipelines.telemetry.days import (
+    DATASETS,
+    GRID_ROWS_PER_DAY,
+    GRID_ROWS_PER_HOUR,
     SECONDS_PER_DAY,
+    BuiltDay,
+    DayBrokenFiles,
+    DayJob,
+    checked_stats,
+    day_name,
+    natural_key,
+)
+from etl.pipelines.telemetry.inputs import (
     BadFile,
     discover,
     find_unreadable,
     index_files,
     signature,
-    suffix_of,
 )
 from etl.pipelines.telemetry.state import WORK_DIR, OutputLock, State, clean_scratch
+from etl.pipelines.telemetry.summary import RunReport, save_summary, telemetry_summary
 
-DATASETS = {
-    "modules": ("phase", "module"),
-    "phases": ("phase",),
-    "system": (),
-}
-GRID_ROWS_PER_DAY = 17_280
-GRID_ROWS_PER_HOUR = 720
 BROKEN_VALUE = "non-numeric value"
+
 UNKNOWN_SIGNAL = "unknown signal"
+
 MIN_WORKER_MEMORY = 256 * 2**20
 # Bumped when the outputs a given input makes change, so old days are rebuilt.
+
 PIPELINE_VERSION = 1
 
 
@@ -83,54 +87,6 @@ class Settings:
         }
 
 
-@dataclass
-class RunReport:
-    """What this run did. A day built twice (again after a file it read was
-    quarantined) counts once, with its last build."""
-
-    # date -> (the day's counts, whether it was patched)
-    built: dict[str, tuple[dict[str, Any], bool]] = field(default_factory=dict)
-    days_removed: list[str] = field(default_factory=list)
-    days_unchanged: int = 0
-    files_indexed: int = 0
-    newly_quarantined: list[dict[str, str]] = field(default_factory=list)
-
-    @property
-    def days_written(self) -> list[str]:
-        return sorted(self.built)
-
-    @property
-    def days_patched(self) -> list[str]:
-        return sorted(date for date, (_, patched) in self.built.items() if patched)
-
-    @property
-    def rows_read(self) -> int:
-        return sum(stats["rows_read"] for stats, _ in self.built.values())
-
-    @property
-    def duplicates(self) -> int:
-        return sum(stats["duplicates"] for stats, _ in self.built.values())
-
-    @property
-    def rejected(self) -> int:
-        return sum(stats["rejected_total"] for stats, _ in self.built.values())
-
-
-class DayBrokenFiles(Exception):
-    def __init__(self, bad: list[BadFile]) -> None:
-        super().__init__("; ".join(str(b) for b in bad))
-        self.bad = bad
-
-
-def natural_key(name: str) -> list[tuple[int, Any]]:
-    """Sort key putting `cell_2` before `cell_10`."""
-    return [(0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", name) if part]
-
-
-def day_name(epoch_day: int) -> str:
-    return (dt.date(1970, 1, 1) + dt.timedelta(days=epoch_day)).isoformat()
-
-
 def run(settings: Settings) -> dict[str, Any]:
     """Run the pipeline; returns the run summary (also written to `_summary.json`)."""
     started = time.monotonic()
@@ -145,48 +101,28 @@ def run(settings: Settings) -> dict[str, Any]:
         scratch = work / "tmp"
         clean_scratch(scratch)
         state = State.load(work / "state.json")
-        _reset_if_needed(state, settings, input_root, output)
+        reset_if_needed(state, settings, input_root, output)
         report = RunReport()
         try:
             con = connect(threads=settings.threads, memory_limit=settings.memory_limit, temp_directory=work / "spill")
             try:
                 runner = SqlRunner(con, "telemetry")
-                _index(runner, state, settings, input_root, work / "staged", report)
+                index_inputs(runner, state, settings, input_root, work / "staged", report)
                 [(threads, memory)] = runner.fetch("24_read_limits.sql")
             finally:
                 con.close()
             budget = parse_size(settings.memory_limit or memory)
-            _process_days(state, settings, output, work, scratch, report, threads, budget)
+            build_days(state, settings, output, work, scratch, report, threads, budget)
             state.fold_journal()
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
-        _write_views(output, state, settings)
-        summary = _summary(state, settings, report, started_at, time.monotonic() - started)
-        _write_summary(output / "_summary.json", summary)
+        write_views(output, state, settings)
+        summary = telemetry_summary(state, settings, report, started_at, time.monotonic() - started)
+        save_summary(output / "_summary.json", summary)
     return summary
 
 
-def _write_summary(path: Path, summary: dict[str, Any]) -> None:
-    """Write the summary unless only the run's own facts changed.
-
-    A re-run on unchanged input then rewrites no file at all; the summary on
-    disk describes the outputs and the last run that changed them.
-    """
-    run_facts = ("started_at", "wall_seconds", "run")
-    if path.exists():
-        try:
-            old = json.loads(path.read_text(encoding="utf-8"))
-        except ValueError:
-            old = {}
-        same = {k: v for k, v in old.items() if k not in run_facts} == {
-            k: v for k, v in json.loads(json.dumps(summary, default=str)).items() if k not in run_facts
-        }
-        if same and not summary["run"]["days_written"] and not summary["run"]["days_removed"]:
-            return
-    write_json_atomic(path, summary)
-
-
-def _reset_if_needed(state: State, settings: Settings, input_root: Path, output: Path) -> None:
+def reset_if_needed(state: State, settings: Settings, input_root: Path, output: Path) -> None:
     """Forget what made each day when the inputs' root or the settings change."""
     fingerprint = settings.fingerprint()
     if settings.full_refresh or state.settings != fingerprint or state.input_root != str(input_root):
@@ -196,18 +132,18 @@ def _reset_if_needed(state: State, settings: Settings, input_root: Path, output:
             record["inputs"] = None
         if state.settings.get("layout") not in (None, settings.layout):
             for record in state.days.values():
-                _delete_outputs(output, record.get("outputs", []))
+                delete_outputs(output, record.get("outputs", []))
                 record["outputs"] = []
     state.settings = fingerprint
     state.input_root = str(input_root)
 
 
-def _index(
+def index_inputs(
     runner: SqlRunner, state: State, settings: Settings, input_root: Path, staging: Path, report: RunReport
 ) -> None:
     found = discover(input_root)
     for rel in [r for r in state.files if r not in found]:
-        _forget_file(state, rel)
+        forget_file(state, rel)
     for rel in [r for r in state.quarantined if r not in found]:
         del state.quarantined[rel]
     todo = {}
@@ -222,64 +158,39 @@ def _index(
     entries, bad = index_files(runner, todo, staging)
     report.files_indexed = len(todo)
     if bad and settings.on_bad_file == "fail":
-        raise EtlError(_bad_message(bad, settings.input))
+        raise EtlError(bad_message(bad, settings.input))
     for item in bad:
-        _quarantine(state, item, found[item.rel], report)
+        quarantine(state, item, found[item.rel], report)
     for rel, entry in entries.items():
         state.quarantined.pop(rel, None)
         state.files[rel] = entry
     state.save()
 
 
-def _bad_message(bad: list[BadFile], input_root: Path) -> str:
+def bad_message(bad: list[BadFile], input_root: Path) -> str:
     more = f" (and {len(bad) - 1} more bad file(s))" if len(bad) > 1 else ""
     first = bad[0]
     return f"{input_root / first.rel}: {first.reason}{more}; use --on-bad-file skip to quarantine bad files and go on"
 
 
-def _quarantine(state: State, item: BadFile, path: Path, report: RunReport) -> None:
-    _forget_file(state, item.rel)
+def quarantine(state: State, item: BadFile, path: Path, report: RunReport) -> None:
+    forget_file(state, item.rel)
     state.quarantined[item.rel] = {**signature(path), "reason": item.reason}
     report.newly_quarantined.append({"file": item.rel, "reason": item.reason})
 
 
-def _forget_file(state: State, rel: str) -> None:
+def forget_file(state: State, rel: str) -> None:
     entry = state.files.pop(rel, None)
     if entry and entry.get("staged"):
         Path(entry["read_path"]).unlink(missing_ok=True)
 
 
-def _day_inputs(state: State) -> dict[int, dict[str, list[int]]]:
+def day_inputs(state: State) -> dict[int, dict[str, list[int]]]:
     plan: dict[int, dict[str, list[int]]] = {}
     for rel, entry in state.files.items():
         for day in entry["days"]:
             plan.setdefault(day, {})[rel] = [entry["size"], entry["mtime_ns"]]
     return plan
-
-
-@dataclass
-class DayJob:
-    """What a worker needs to build one day, taken from the state by the main
-    thread: workers never read the state, which changes as days are published."""
-
-    day: int
-    inputs: dict[str, list[int]]
-    entries: dict[str, dict[str, Any]]
-    patch: dict[str, Any] | None
-    # The day's published record when patching: its counts and files.
-    published: dict[str, Any] | None
-
-    @property
-    def date(self) -> str:
-        return day_name(self.day)
-
-
-@dataclass
-class BuiltDay:
-    job: DayJob
-    written: dict[Path, str]
-    rows: dict[Path, int]
-    stats: dict[str, Any]
 
 
 class ThreadShare:
@@ -335,7 +246,7 @@ class DayWorker:
 
     def build(self, job: DayJob, settings: Settings, output: Path, scratch: Path) -> BuiltDay:
         try:
-            return _build_day(self.runner, job, settings, output, scratch, self.retune)
+            return build_day(self.runner, job, settings, output, scratch, self.retune)
         finally:
             self.share.stop()
 
@@ -350,7 +261,7 @@ class DayWorker:
         self.con.close()
 
 
-def _process_days(
+def build_days(
     state: State,
     settings: Settings,
     output: Path,
@@ -366,9 +277,9 @@ def _process_days(
     keeps the state; a file quarantined on the way changes the plan, and
     every day it touched (built, building or waiting) is built again.
     """
-    plan = _day_inputs(state)
-    _remove_days(state, output, plan, set(), report)
-    todo = _dirty_days(state, plan, set())
+    plan = day_inputs(state)
+    remove_days(state, output, plan, set(), report)
+    todo = dirty_days(state, plan, set())
     report.days_unchanged = len(plan) - len(todo)
     if not todo:
         return
@@ -387,7 +298,7 @@ def _process_days(
                     while todo and idle:
                         day = todo.pop(0)
                         worker = idle.pop()
-                        job = _day_job(state, settings, output, day, plan[day])
+                        job = day_job(state, settings, output, day, plan[day])
                         share.start(waiting=len(todo))
                         future = pool.submit(worker.build, job, settings, output, scratch)
                         running[future] = (worker, day)
@@ -399,23 +310,23 @@ def _process_days(
                             built = future.result()
                         except DayBrokenFiles as exc:
                             if settings.on_bad_file == "fail":
-                                raise EtlError(_bad_message(exc.bad, settings.input)) from None
+                                raise EtlError(bad_message(exc.bad, settings.input)) from None
                             for item in exc.bad:
                                 if item.rel not in state.quarantined:
-                                    _quarantine(state, item, Path(state.input_root) / item.rel, report)
+                                    quarantine(state, item, Path(state.input_root) / item.rel, report)
                             state.save()
                             replan = True
                             continue
-                        _finish_day(state, output, built, report)
+                        publish_day(state, output, built, report)
                         bar.update(1)
                         elapsed = max(time.monotonic() - started, 1e-9)
                         bar.set_postfix_str(f"{report.rows_read / elapsed:,.0f} rows/s")
                     if replan:
                         # Days built from a file since quarantined are dirty now.
-                        plan = _day_inputs(state)
+                        plan = day_inputs(state)
                         busy = {day for _, day in running.values()}
-                        _remove_days(state, output, plan, busy, report)
-                        todo = _dirty_days(state, plan, busy)
+                        remove_days(state, output, plan, busy, report)
+                        todo = dirty_days(state, plan, busy)
                         share.replan(len(todo))
                         bar.total = bar.n + len(todo) + len(running)
             except BaseException:
@@ -437,20 +348,20 @@ def worker_count(threads: int, days: int, memory_bytes: int) -> int:
     return max(1, min(threads, days, memory_bytes // MIN_WORKER_MEMORY))
 
 
-def _dirty_days(state: State, plan: dict[int, dict[str, list[int]]], busy: set[int]) -> list[int]:
+def dirty_days(state: State, plan: dict[int, dict[str, list[int]]], busy: set[int]) -> list[int]:
     """The days to build, biggest first: the workers then finish close together."""
     dirty = [d for d in plan if d not in busy and state.days.get(day_name(d), {}).get("inputs") != plan[d]]
     size = {d: sum(state.files[rel]["rows"] / len(state.files[rel]["days"]) for rel in plan[d]) for d in dirty}
     return sorted(dirty, key=lambda d: (-size[d], d))
 
 
-def _remove_days(
+def remove_days(
     state: State, output: Path, plan: dict[int, dict[str, list[int]]], busy: set[int], report: RunReport
 ) -> None:
     """Delete the outputs of days that no input holds any more."""
     kept = {day_name(d) for d in plan} | {day_name(d) for d in busy}
     for date in sorted(d for d in state.days if d not in kept):
-        _delete_outputs(output, state.days[date].get("outputs", []))
+        delete_outputs(output, state.days[date].get("outputs", []))
         del state.days[date]
         state.save_day(date)
         report.built.pop(date, None)
@@ -458,8 +369,8 @@ def _remove_days(
             report.days_removed.append(date)
 
 
-def _day_job(state: State, settings: Settings, output: Path, day: int, inputs: dict[str, list[int]]) -> DayJob:
-    patch = _patch_plan(state, settings, output, day, inputs)
+def day_job(state: State, settings: Settings, output: Path, day: int, inputs: dict[str, list[int]]) -> DayJob:
+    patch = patch_plan(state, settings, output, day, inputs)
     published = None
     if patch:
         record = state.days[day_name(day)]
@@ -468,7 +379,7 @@ def _day_job(state: State, settings: Settings, output: Path, day: int, inputs: d
     return DayJob(day, dict(inputs), entries, patch, published)
 
 
-def _build_day(
+def build_day(
     runner: SqlRunner,
     job: DayJob,
     settings: Settings,
@@ -488,17 +399,17 @@ def _build_day(
     if patch:
         window = {"day_start": patch["window_start"], "day_end": bounds["day_end"]}
         before = (
-            _day_stats(_place_day(runner, job.entries, patch["old_inputs"], window, settings))
+            day_stats(place_day(runner, job.entries, patch["old_inputs"], window, settings))
             if patch["old_inputs"]
             else None
         )
-        stats = _patched_stats(
+        stats = patched_stats(
             job.published["stats"],
             before,
-            _day_stats(_place_day(runner, job.entries, patch["inputs"], window, settings)),
+            day_stats(place_day(runner, job.entries, patch["inputs"], window, settings)),
         )
     else:
-        stats = _day_stats(_place_day(runner, job.entries, list(job.inputs), bounds, settings))
+        stats = day_stats(place_day(runner, job.entries, list(job.inputs), bounds, settings))
 
     day_dir = scratch / date
     if day_dir.exists():
@@ -513,7 +424,7 @@ def _build_day(
         series[dataset] = count
     published: dict[str, list[str]] = {}
     if patch:
-        published = _published_by_dataset(runner, output, job.published["outputs"], columns)
+        published = published_by_dataset(runner, output, job.published["outputs"], columns)
     for dataset, keys in DATASETS.items():
         if dataset not in columns:
             continue
@@ -543,15 +454,15 @@ def _build_day(
             kept=kept,
         )
 
-    written = _published_names(day_dir, date, settings.layout)
-    rows = _row_counts(runner, written)
-    _check_grid(written, rows, settings.layout)
+    written = published_names(day_dir, date, settings.layout)
+    rows = row_counts(runner, written)
+    check_grid(written, rows, settings.layout)
     return BuiltDay(job, written, rows, stats)
 
 
-def _finish_day(state: State, output: Path, built: BuiltDay, report: RunReport) -> None:
+def publish_day(state: State, output: Path, built: BuiltDay, report: RunReport) -> None:
     job, stats = built.job, built.stats
-    _publish(state, output, job.date, job.inputs, built.written, built.rows, stats)
+    publish(state, output, job.date, job.inputs, built.written, built.rows, stats)
     report.built[job.date] = (stats, bool(job.patch))
 
 
@@ -606,7 +517,7 @@ def write_grid(
         )
 
 
-def _place_day(
+def place_day(
     runner: SqlRunner, entries: dict[str, dict[str, Any]], rels: list[str], bounds: dict[str, int], settings: Settings
 ) -> list[tuple]:
     """Dedupe, route and place the readings of `rels` within `bounds`; their counts.
@@ -630,7 +541,7 @@ def _place_day(
             counts = None
     if counts is None:
         _read_day(runner, entries, "05_dedupe_day.sql", params)
-        _learn_signals(runner, files, bounds)
+        learn_signals(runner, files, bounds)
         runner.execute("08_route_tags.sql")
         runner.execute("09_name_signals.sql", {"text_signals": list(settings.text_signals)})
         runner.execute("10_place_readings.sql", one_pass=False)
@@ -638,7 +549,7 @@ def _place_day(
         if _has_problem(counts, UNKNOWN_SIGNAL):
             raise EtlError("internal check failed: a learnt signal is missing from day_signals")
     if _has_problem(counts, BROKEN_VALUE):
-        raise DayBrokenFiles(_locate_broken(runner, entries, files, bounds))
+        raise DayBrokenFiles(locate_broken(runner, entries, files, bounds))
     return counts
 
 
@@ -660,7 +571,7 @@ def _read_day(
         raise
 
 
-def _patch_plan(
+def patch_plan(
     state: State, settings: Settings, output: Path, day: int, inputs: dict[str, list[int]]
 ) -> dict[str, Any] | None:
     """How to patch a published day that only gained files, or None to rebuild it.
@@ -705,7 +616,7 @@ def _patch_plan(
     }
 
 
-def _patched_stats(old: dict[str, Any], before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, Any]:
+def patched_stats(old: dict[str, Any], before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, Any]:
     """The day's counts with the window's old counts swapped for its new ones."""
     before = before or {"rows_read": 0, "duplicates": 0, "placed": {}, "rejected": {}}
     placed = {
@@ -717,7 +628,7 @@ def _patched_stats(old: dict[str, Any], before: dict[str, Any] | None, after: di
         n = old["rejected"].get(reason, 0) - before["rejected"].get(reason, 0) + after["rejected"].get(reason, 0)
         if n:
             rejected[reason] = n
-    return _checked_stats(
+    return checked_stats(
         old["rows_read"] - before["rows_read"] + after["rows_read"],
         old["duplicates"] - before["duplicates"] + after["duplicates"],
         placed,
@@ -725,7 +636,7 @@ def _patched_stats(old: dict[str, Any], before: dict[str, Any] | None, after: di
     )
 
 
-def _published_by_dataset(
+def published_by_dataset(
     runner: SqlRunner, output: Path, outputs: list[str], columns: dict[str, list[dict[str, Any]]]
 ) -> dict[str, list[str]]:
     """The day's published grid files per dataset; adds their columns to `columns`."""
@@ -746,7 +657,7 @@ def _published_by_dataset(
     return files
 
 
-def _learn_signals(runner: SqlRunner, files: list[str], bounds: dict[str, int]) -> None:
+def learn_signals(runner: SqlRunner, files: list[str], bounds: dict[str, int]) -> None:
     """Teach known_signals the day's new signals, reading as few files as it takes.
 
     Batches double (4, 8, 16, ... files) and are spread over the day: one
@@ -780,7 +691,7 @@ def spread(items: list[str]) -> list[str]:
     return [items[i] for i in order]
 
 
-def _locate_broken(
+def locate_broken(
     runner: SqlRunner, entries: dict[str, dict[str, Any]], files: list[str], bounds: dict[str, int]
 ) -> list[BadFile]:
     rel_of = {e["read_path"]: rel for rel, e in entries.items()}
@@ -803,7 +714,7 @@ def _locate_broken(
     return bad
 
 
-def _day_stats(counts: list[tuple]) -> dict[str, Any]:
+def day_stats(counts: list[tuple]) -> dict[str, Any]:
     placed: dict[str, int] = {name: 0 for name in DATASETS}
     rejected: dict[str, int] = {}
     rows_read = 0
@@ -815,23 +726,10 @@ def _day_stats(counts: list[tuple]) -> dict[str, Any]:
             placed[dataset] += readings
         else:
             rejected[problem] = rejected.get(problem, 0) + readings
-    return _checked_stats(rows_read, rows_read - distinct, placed, rejected)
+    return checked_stats(rows_read, rows_read - distinct, placed, rejected)
 
 
-def _checked_stats(rows_read: int, duplicates: int, placed: dict[str, int], rejected: dict[str, int]) -> dict[str, Any]:
-    stats = {
-        "rows_read": rows_read,
-        "duplicates": duplicates,
-        "placed": placed,
-        "rejected": rejected,
-        "rejected_total": sum(rejected.values()),
-    }
-    if rows_read != duplicates + sum(placed.values()) + stats["rejected_total"]:
-        raise EtlError(f"rows do not add up: {stats}")
-    return stats
-
-
-def _published_names(day_dir: Path, date: str, layout: str) -> dict[Path, str]:
+def published_names(day_dir: Path, date: str, layout: str) -> dict[Path, str]:
     """Where each file written for the day goes, relative to the output folder."""
     yyyy, mm, dd = date.split("-")
     names: dict[Path, str] = {}
@@ -850,14 +748,14 @@ def _published_names(day_dir: Path, date: str, layout: str) -> dict[Path, str]:
     return names
 
 
-def _row_counts(runner: SqlRunner, written: dict[Path, str]) -> dict[Path, int]:
+def row_counts(runner: SqlRunner, written: dict[Path, str]) -> dict[Path, int]:
     if not written:
         return {}
     rows = runner.fetch("20_count_output_rows.sql", {"files": [str(p) for p in written]})
     return {Path(name): int(n) for name, n in rows}
 
 
-def _check_grid(written: dict[Path, str], rows: dict[Path, int], layout: str) -> None:
+def check_grid(written: dict[Path, str], rows: dict[Path, int], layout: str) -> None:
     for path, name in written.items():
         if name.startswith("_rejects/"):
             continue
@@ -867,7 +765,7 @@ def _check_grid(written: dict[Path, str], rows: dict[Path, int], layout: str) ->
             raise EtlError(f"internal check failed: {name} has {rows[path]} rows, expected {expected}")
 
 
-def _publish(
+def publish(
     state: State,
     output: Path,
     date: str,
@@ -889,7 +787,7 @@ def _publish(
         final = output / name
         final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(path, final)
-    _delete_outputs(output, [o for o in old if o not in set(new)])
+    delete_outputs(output, [o for o in old if o not in set(new)])
     state.days[date] = {
         "inputs": inputs,
         "outputs": new,
@@ -905,10 +803,11 @@ VIEWS = {
     "system": "system/date=*/*.parquet",
     "rejects": "_rejects/date=*/*.parquet",
 }
+
 HOURLY_MODULES = "*_*/[0-9][0-9][0-9][0-9]/[0-9][0-9]/[0-9][0-9]/[0-9][0-9].parquet"
 
 
-def _write_views(output: Path, state: State, settings: Settings) -> None:
+def write_views(output: Path, state: State, settings: Settings) -> None:
     """Write output/telemetry.duckdb: views over the outputs for the DuckDB shell.
 
     View paths are relative, so the folder can move (a container mount, a
@@ -952,7 +851,7 @@ def _matches(name: str, pattern: str) -> bool:
     return PurePosixPath(name).match(pattern)
 
 
-def _delete_outputs(output: Path, names: list[str]) -> None:
+def delete_outputs(output: Path, names: list[str]) -> None:
     for name in names:
         path = output / name
         path.unlink(missing_ok=True)
@@ -960,68 +859,3 @@ def _delete_outputs(output: Path, names: list[str]) -> None:
         while parent != output and parent.exists() and not any(parent.iterdir()):
             parent.rmdir()
             parent = parent.parent
-
-
-def _summary(
-    state: State, settings: Settings, report: RunReport, started_at: dt.datetime, wall: float
-) -> dict[str, Any]:
-    totals: dict[str, Any] = {
-        "rows_read": 0,
-        "duplicates": 0,
-        "placed": {name: 0 for name in DATASETS},
-        "rejected": {},
-    }
-    outputs = []
-    for date in sorted(state.days):
-        record = state.days[date]
-        stats = record.get("stats") or {}
-        totals["rows_read"] += stats.get("rows_read", 0)
-        totals["duplicates"] += stats.get("duplicates", 0)
-        for name, n in stats.get("placed", {}).items():
-            totals["placed"][name] += n
-        for reason, n in stats.get("rejected", {}).items():
-            totals["rejected"][reason] = totals["rejected"].get(reason, 0) + n
-        outputs.extend({"path": name, "rows": n} for name, n in sorted(record.get("rows", {}).items()))
-    input_rows = sum(e["rows"] for e in state.files.values())
-    accounted = totals["duplicates"] + sum(totals["placed"].values()) + sum(totals["rejected"].values())
-    if totals["rows_read"] != input_rows or accounted != input_rows:
-        raise EtlError(
-            f"rows do not add up: the input files hold {input_rows} rows, the days read "
-            f"{totals['rows_read']}, and duplicates + placed + rejected = {accounted}"
-        )
-    return {
-        "pipeline": "telemetry",
-        "started_at": started_at.isoformat(timespec="seconds"),
-        "wall_seconds": round(wall, 3),
-        "settings": {
-            **{k: str(v) if isinstance(v, Path | dt.timedelta) else v for k, v in asdict(settings).items()},
-        },
-        "run": {
-            "files_indexed": report.files_indexed,
-            "days_written": report.days_written,
-            "days_patched": report.days_patched,
-            "days_unchanged": report.days_unchanged,
-            "days_removed": report.days_removed,
-            "rows_read": report.rows_read,
-            "duplicates_removed": report.duplicates,
-            "rejected": report.rejected,
-            "newly_quarantined": report.newly_quarantined,
-        },
-        "inputs": {
-            "files": len(state.files),
-            "rows": input_rows,
-            "by_format": _by_format(state),
-        },
-        "totals": {**totals, "check": "rows_read = duplicates + placed + rejected"},
-        "quarantined": [{"file": rel, "reason": q["reason"]} for rel, q in sorted(state.quarantined.items())],
-        "days": sorted(state.days),
-        "outputs": outputs,
-    }
-
-
-def _by_format(state: State) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for rel in state.files:
-        kind = suffix_of(rel) or "?"
-        counts[kind] = counts.get(kind, 0) + 1
-    return counts

@@ -33,6 +33,7 @@ from etl.core.engine import SqlRunner, connect
 from etl.core.errors import EtlError
 from etl.core.files import atomic_outputs
 from etl.core.progress import progress
+from etl.pipelines.telemetry.days import SECONDS_PER_DAY, natural_key
 
 DPI = 100
 # Pixel sizes (width, height); the tests read them back from the PNG headers.
@@ -43,7 +44,6 @@ PHASES_SIZE = (1400, 600)
 MIN_GAP_SECONDS = 60
 # Width of a heat-map cell: 288 slots a day, fine enough to show bursts.
 SLOT_SECONDS = 300
-SECONDS_PER_DAY = 86_400
 MISSING_COLOUR = "#e6e6e6"
 _COLOURS = [f"C{i % 10}" for i in range(64)]
 LAYOUT = {"left": 0.07, "right": 0.84, "top": 0.93, "bottom": 0.08, "hspace": 0.3}
@@ -311,8 +311,7 @@ def series_label(name: str) -> str:
 
 def _series_order(name: str) -> list[tuple[int, object]]:
     """Module signals first, then batteries/sensors in natural order (2 before 10)."""
-    first = 0 if name.startswith("module_") else 1
-    return [(first, "")] + [(0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"(\d+)", name) if p]
+    return [(0 if name.startswith("module_") else 1, ""), *natural_key(name)]
 
 
 def _finish_panel(ax: Axes, title: str, ylabel: str, min_span: float, has_data: bool) -> None:

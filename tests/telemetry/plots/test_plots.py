@@ -11,10 +11,10 @@ import sys
 import numpy as np
 import pytest
 
-from etl.pipelines.telemetry import plots
 from etl.cli import main
 from etl.core.errors import EtlError
 from etl.core.paths import PROJECT_ROOT
+from etl.pipelines.telemetry import plots
 from etl.pipelines.telemetry.plots import plot_all, series_label, with_breaks
 
 from .conftest import DAY, make_output, png_size, tags
