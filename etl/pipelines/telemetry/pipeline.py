@@ -16,14 +16,13 @@ Memory grows with one day's data, never with the history.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -42,12 +41,16 @@ from etl.pipelines.telemetry.days import (
     day_name,
     natural_key,
 )
+from etl.pipelines.telemetry.indexing import bad_message, index_inputs, quarantine
 from etl.pipelines.telemetry.inputs import (
     BadFile,
-    discover,
     find_unreadable,
-    index_files,
-    signature,
+)
+from etl.pipelines.telemetry.patching import patch_plan, patched_stats, published_by_dataset
+from etl.pipelines.telemetry.publishing import (
+    delete_outputs,
+    publish_day,
+    write_views,
 )
 from etl.pipelines.telemetry.state import WORK_DIR, OutputLock, State, clean_scratch
 from etl.pipelines.telemetry.summary import RunReport, save_summary, telemetry_summary
@@ -136,53 +139,6 @@ def reset_if_needed(state: State, settings: Settings, input_root: Path, output: 
                 record["outputs"] = []
     state.settings = fingerprint
     state.input_root = str(input_root)
-
-
-def index_inputs(
-    runner: SqlRunner, state: State, settings: Settings, input_root: Path, staging: Path, report: RunReport
-) -> None:
-    found = discover(input_root)
-    for rel in [r for r in state.files if r not in found]:
-        forget_file(state, rel)
-    for rel in [r for r in state.quarantined if r not in found]:
-        del state.quarantined[rel]
-    todo = {}
-    for rel, path in found.items():
-        sig = signature(path)
-        known = state.files.get(rel) or state.quarantined.get(rel)
-        if known and known["size"] == sig["size"] and known["mtime_ns"] == sig["mtime_ns"]:
-            continue
-        todo[rel] = path
-    if not todo:
-        return
-    entries, bad = index_files(runner, todo, staging)
-    report.files_indexed = len(todo)
-    if bad and settings.on_bad_file == "fail":
-        raise EtlError(bad_message(bad, settings.input))
-    for item in bad:
-        quarantine(state, item, found[item.rel], report)
-    for rel, entry in entries.items():
-        state.quarantined.pop(rel, None)
-        state.files[rel] = entry
-    state.save()
-
-
-def bad_message(bad: list[BadFile], input_root: Path) -> str:
-    more = f" (and {len(bad) - 1} more bad file(s))" if len(bad) > 1 else ""
-    first = bad[0]
-    return f"{input_root / first.rel}: {first.reason}{more}; use --on-bad-file skip to quarantine bad files and go on"
-
-
-def quarantine(state: State, item: BadFile, path: Path, report: RunReport) -> None:
-    forget_file(state, item.rel)
-    state.quarantined[item.rel] = {**signature(path), "reason": item.reason}
-    report.newly_quarantined.append({"file": item.rel, "reason": item.reason})
-
-
-def forget_file(state: State, rel: str) -> None:
-    entry = state.files.pop(rel, None)
-    if entry and entry.get("staged"):
-        Path(entry["read_path"]).unlink(missing_ok=True)
 
 
 def day_inputs(state: State) -> dict[int, dict[str, list[int]]]:
@@ -460,12 +416,6 @@ def build_day(
     return BuiltDay(job, written, rows, stats)
 
 
-def publish_day(state: State, output: Path, built: BuiltDay, report: RunReport) -> None:
-    job, stats = built.job, built.stats
-    publish(state, output, job.date, job.inputs, built.written, built.rows, stats)
-    report.built[job.date] = (stats, bool(job.patch))
-
-
 def pivot_groups(columns: list[dict[str, Any]], grid_rows: int) -> list[list[dict[str, Any]]]:
     """The columns to pivot from the day's readings, as one group or as two:
     the frequent signals, then the sparse ones.
@@ -569,92 +519,6 @@ def _read_day(
         if broken:
             raise DayBrokenFiles(broken) from None
         raise
-
-
-def patch_plan(
-    state: State, settings: Settings, output: Path, day: int, inputs: dict[str, list[int]]
-) -> dict[str, Any] | None:
-    """How to patch a published day that only gained files, or None to rebuild it.
-
-    The late files' readings start at slot `from_slot`; every bucket before
-    it is unchanged, so only the readings from `grid_from` on (early enough
-    for the forward fill) are placed again, from the files whose timestamp
-    span meets them: that is every copy of those readings, so the dedupe is
-    exact. The typical case is the next day's folder bringing the last
-    minutes before midnight. Daily layout only; a window longer than half a
-    day is rebuilt whole, which is cheaper.
-    """
-    record = state.days.get(day_name(day))
-    if settings.layout == "hourly" or not record or not record.get("inputs") or not record.get("stats"):
-        return None
-    old = record["inputs"]
-    if any(inputs.get(rel) != sig for rel, sig in old.items()):
-        return None  # a file changed or went away
-    new = [rel for rel in inputs if rel not in old]
-    spans = {rel: state.files[rel].get("span") for rel in inputs}
-    if not new or any(span is None for span in spans.values()):
-        return None
-    if not all((output / name).exists() for name in record.get("outputs", [])):
-        return None
-    day_start, day_end = day * SECONDS_PER_DAY, (day + 1) * SECONDS_PER_DAY
-    from_slot = (min(max(spans[rel][0], day_start) for rel in new) - day_start) // 5
-    gap_slots = -(-int(settings.max_gap.total_seconds()) // 5) if settings.fill == "forward" else 0
-    grid_from = max(0, from_slot - gap_slots)
-    if grid_from < GRID_ROWS_PER_DAY // 2:
-        return None
-    window_start = day_start + grid_from * 5
-
-    def meets(rel: str) -> bool:
-        return spans[rel][1] >= window_start and spans[rel][0] < day_end
-
-    return {
-        "from_slot": from_slot,
-        "grid_from": grid_from,
-        "window_start": window_start,
-        "inputs": [rel for rel in inputs if meets(rel)],
-        "old_inputs": [rel for rel in old if meets(rel)],
-    }
-
-
-def patched_stats(old: dict[str, Any], before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, Any]:
-    """The day's counts with the window's old counts swapped for its new ones."""
-    before = before or {"rows_read": 0, "duplicates": 0, "placed": {}, "rejected": {}}
-    placed = {
-        name: old["placed"].get(name, 0) - before["placed"].get(name, 0) + after["placed"].get(name, 0)
-        for name in DATASETS
-    }
-    rejected = {}
-    for reason in sorted(set(old["rejected"]) | set(after["rejected"])):
-        n = old["rejected"].get(reason, 0) - before["rejected"].get(reason, 0) + after["rejected"].get(reason, 0)
-        if n:
-            rejected[reason] = n
-    return checked_stats(
-        old["rows_read"] - before["rows_read"] + after["rows_read"],
-        old["duplicates"] - before["duplicates"] + after["duplicates"],
-        placed,
-        rejected,
-    )
-
-
-def published_by_dataset(
-    runner: SqlRunner, output: Path, outputs: list[str], columns: dict[str, list[dict[str, Any]]]
-) -> dict[str, list[str]]:
-    """The day's published grid files per dataset; adds their columns to `columns`."""
-    files: dict[str, list[str]] = {}
-    for name in outputs:
-        dataset = name.split("/", 1)[0]
-        if dataset in DATASETS:
-            files.setdefault(dataset, []).append(str(output / name))
-    for dataset, paths in files.items():
-        known = {c["name"]: c for c in columns.setdefault(dataset, [])}
-        for name, kind in runner.fetch("18_describe_parquet.sql", {"path": paths[0]}):
-            if name == "timestamp":
-                continue
-            if name in known:
-                known[name]["old"] = True
-            else:
-                columns[dataset].append({"id": None, "name": name, "is_text": kind == "VARCHAR", "old": True})
-    return files
 
 
 def learn_signals(runner: SqlRunner, files: list[str], bounds: dict[str, int]) -> None:
@@ -763,99 +627,3 @@ def check_grid(written: dict[Path, str], rows: dict[Path, int], layout: str) -> 
         expected = GRID_ROWS_PER_HOUR if hourly else GRID_ROWS_PER_DAY
         if rows[path] != expected:
             raise EtlError(f"internal check failed: {name} has {rows[path]} rows, expected {expected}")
-
-
-def publish(
-    state: State,
-    output: Path,
-    date: str,
-    inputs: dict[str, list[int]],
-    written: dict[Path, str],
-    rows: dict[Path, int],
-    stats: dict[str, Any],
-) -> None:
-    """Move the day's files into place, one atomic rename each.
-
-    The state first forgets what made the day, so a run killed halfway
-    through the moves rebuilds the whole day next time.
-    """
-    old = state.days.get(date, {}).get("outputs", [])
-    new = sorted(written.values())
-    state.days[date] = {"inputs": None, "outputs": sorted(set(old) | set(new))}
-    state.save_day(date)
-    for path, name in written.items():
-        final = output / name
-        final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(path, final)
-    delete_outputs(output, [o for o in old if o not in set(new)])
-    state.days[date] = {
-        "inputs": inputs,
-        "outputs": new,
-        "rows": {name: rows[path] for path, name in written.items()},
-        "stats": stats,
-    }
-    state.save_day(date)
-
-
-VIEWS = {
-    "modules": "modules/phase=*/module=*/date=*/*.parquet",
-    "phases": "phases/phase=*/date=*/*.parquet",
-    "system": "system/date=*/*.parquet",
-    "rejects": "_rejects/date=*/*.parquet",
-}
-
-HOURLY_MODULES = "*_*/[0-9][0-9][0-9][0-9]/[0-9][0-9]/[0-9][0-9]/[0-9][0-9].parquet"
-
-
-def write_views(output: Path, state: State, settings: Settings) -> None:
-    """Write output/telemetry.duckdb: views over the outputs for the DuckDB shell.
-
-    View paths are relative, so the folder can move (a container mount, a
-    copy); a link named like the folder, pointing to the folder itself, lets
-    the same paths work from the folder's parent and from inside the folder.
-    """
-    prefix = output.name
-    link = output / prefix
-    if not link.is_symlink():
-        if link.exists():
-            raise EtlError(f"{link} exists and is not the link to its folder that the views need")
-        link.symlink_to(".", target_is_directory=True)
-    written = {name for record in state.days.values() for name in record.get("outputs", [])}
-    views = dict(VIEWS)
-    if settings.layout == "hourly":
-        views["modules"] = HOURLY_MODULES
-    wanted = sorted(v for v, pattern in views.items() if any(_matches(name, pattern) for name in written))
-    target = output / "telemetry.duckdb"
-    if target.exists() and state.views == {"prefix": prefix, "views": wanted, "layout": settings.layout}:
-        return
-    work = output / WORK_DIR
-    tmp = work / "telemetry.duckdb.tmp"
-    tmp.unlink(missing_ok=True)
-    con = connect(tmp)
-    try:
-        # The views keep their relative paths; this only lets them bind here.
-        runner = SqlRunner(con, "telemetry")
-        runner.execute("21_set_file_search_path.sql", folder=str(output.parent))
-        for view in wanted:
-            pattern = views[view]
-            hourly = settings.layout == "hourly" and view == "modules"
-            runner.execute("16_create_view.sql", view=view, prefix=prefix, pattern=pattern, hourly=hourly)
-    finally:
-        con.close()
-    os.replace(tmp, target)
-    state.views = {"prefix": prefix, "views": wanted, "layout": settings.layout}
-    state.save()
-
-
-def _matches(name: str, pattern: str) -> bool:
-    return PurePosixPath(name).match(pattern)
-
-
-def delete_outputs(output: Path, names: list[str]) -> None:
-    for name in names:
-        path = output / name
-        path.unlink(missing_ok=True)
-        parent = path.parent
-        while parent != output and parent.exists() and not any(parent.iterdir()):
-            parent.rmdir()
-            parent = parent.parent
