@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from etl.core.engine import SqlRunner, connect
+from etl.pipelines.telemetry.building import pivot_groups, write_grid
 from etl.pipelines.telemetry.days import DATASETS
-from etl.pipelines.telemetry.pipeline import pivot_groups, write_grid
 
 DAY = 1_717_545_600  # 2024-06-05T00:00:00Z
 M11 = [["phase", "1"], ["module", "1"], ["message_source", "master"]]
