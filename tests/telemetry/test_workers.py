@@ -8,8 +8,9 @@ import duckdb
 import pytest
 
 from etl.core.engine import parse_size
-from etl.pipelines.telemetry.pipeline import Settings, ThreadShare, run, worker_count
+from etl.pipelines.telemetry.pipeline import Settings, run
 from etl.pipelines.telemetry.placing import spread
+from etl.pipelines.telemetry.scheduling import ThreadShare, worker_count
 
 DAY = 1_717_545_600  # 2024-06-05T00:00:00Z
 M11 = [["phase", "1"], ["module", "1"], ["message_source", "master"]]
