@@ -168,7 +168,8 @@ class SqlRunner:
         self._env = _environment(sql_dir)
 
     def steps(self) -> list[str]:
-        """The pipeline's SQL files in run order (their `NN_` prefix)."""
+        """The folder's `NN_` SQL files in listing order. Each pipeline states
+        its run order once, in its `STEPS`; a test checks the two agree."""
         return sorted(p.name for p in self.folder.glob("[0-9][0-9]_*.sql"))
 
     def path(self, name: str) -> Path:

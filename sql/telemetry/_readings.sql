@@ -1,6 +1,6 @@
 {#-
     A macro, not a step: the distinct readings of the day, shared by
-    05_dedupe_day.sql and the one-pass form of 10_place_readings.sql.
+    11_dedupe_day.sql and the one-pass form of 16_place_readings.sql.
     distinct_readings(): the select, with one row per distinct reading
     (timestamp, sig_hash, value) and how many copies of it arrived.
     Parameters it uses: $files, $day_start, $day_end.

@@ -26,14 +26,14 @@ def place(runner, tmp_path, write_readings, rows, text_signals=("system_state",)
     files = []
     for i, chunk in enumerate(rows if isinstance(rows[0], list) else [rows]):
         files.append(str(write_readings(tmp_path / f"f{i}.parquet", chunk)))
-    runner.execute("04_create_known_signals.sql")
-    runner.execute("05_dedupe_day.sql", {"files": files, **BOUNDS})
-    assert runner.fetch("06_list_new_signals.sql") != []
-    runner.execute("07_learn_signals.sql", {"files": files, **BOUNDS})
-    assert runner.fetch("06_list_new_signals.sql") == []
-    runner.execute("08_route_tags.sql")
-    runner.execute("09_name_signals.sql", {"text_signals": list(text_signals)})
-    runner.execute("10_place_readings.sql", one_pass=False)
+    runner.execute("08_create_known_signals.sql")
+    runner.execute("11_dedupe_day.sql", {"files": files, **BOUNDS})
+    assert runner.fetch("12_list_new_signals.sql") != []
+    runner.execute("13_learn_signals.sql", {"files": files, **BOUNDS})
+    assert runner.fetch("12_list_new_signals.sql") == []
+    runner.execute("14_route_tags.sql")
+    runner.execute("15_name_signals.sql", {"text_signals": list(text_signals)})
+    runner.execute("16_place_readings.sql", one_pass=False)
 
 
 def test_exact_duplicates_count_once_across_files(runner, tmp_path, write_readings):
@@ -222,7 +222,7 @@ def write_day(runner, tmp_path, keys=("phase", "module"), dataset="modules", fil
     choose; True or False forces two groups (frequent, sparse) or one."""
     columns = [
         {"id": i, "name": n, "is_text": t, "old": False, "readings": r}
-        for d, i, n, t, r, _ in runner.fetch("12_list_signals.sql")
+        for d, i, n, t, r, _ in runner.fetch("19_list_signals.sql")
         if d == dataset
     ]
     groups = pivot_groups(columns, 17_280)
@@ -234,7 +234,7 @@ def write_day(runner, tmp_path, keys=("phase", "module"), dataset="modules", fil
     target = tmp_path / "out" / dataset
     target.parent.mkdir(parents=True, exist_ok=True)
     runner.execute(
-        "13_build_grid.sql",
+        "20_build_grid.sql",
         {"day_start": DAY, "max_gap": dt.timedelta(seconds=max_gap)},
         dataset=dataset,
         keys=list(keys),
@@ -338,7 +338,7 @@ def test_the_dataset_enum_lists_every_dataset_the_pipeline_writes(runner, tmp_pa
 
 
 def test_placing_in_one_pass_gives_the_rows_of_the_long_way(runner, tmp_path, write_readings):
-    """With every signal known, 10_place_readings.sql reads the files itself."""
+    """With every signal known, 16_place_readings.sql reads the files itself."""
     first = [
         (DAY + 1, "module_voltage", "54.1", M11),
         (DAY + 1, "module_voltage", "54.1", M11),
@@ -350,7 +350,7 @@ def test_placing_in_one_pass_gives_the_rows_of_the_long_way(runner, tmp_path, wr
     place(runner, tmp_path, write_readings, [first, second])
     long_way = runner.con.execute("select * from day_placed order by all").fetchall()
     files = [str(tmp_path / "f0.parquet"), str(tmp_path / "f1.parquet")]
-    runner.execute("10_place_readings.sql", {"files": files, **BOUNDS}, one_pass=True)
+    runner.execute("16_place_readings.sql", {"files": files, **BOUNDS}, one_pass=True)
     assert runner.con.execute("select * from day_placed order by all").fetchall() == long_way
     assert len(long_way) == 4
 
@@ -360,7 +360,7 @@ def test_placing_in_one_pass_marks_readings_of_unknown_signals(runner, tmp_path,
     later = write_readings(
         tmp_path / "later.parquet", [(DAY + 5, "module_voltage", "1", M11), (DAY + 6, "new_signal", "2", [])]
     )
-    runner.execute("10_place_readings.sql", {"files": [str(later)], **BOUNDS}, one_pass=True)
+    runner.execute("16_place_readings.sql", {"files": [str(later)], **BOUNDS}, one_pass=True)
     got = runner.con.execute(
         "select timestamp - $d, signal_key is null, problem from day_placed order by all", {"d": DAY}
     )

@@ -67,7 +67,7 @@ def build_day(
     day_dir.mkdir(parents=True)
     columns: dict[str, list[dict[str, Any]]] = {}
     series: dict[str, int] = {}
-    for dataset, signal_id, signal, is_text, readings, count in runner.fetch("12_list_signals.sql"):
+    for dataset, signal_id, signal, is_text, readings, count in runner.fetch("19_list_signals.sql"):
         columns.setdefault(dataset, []).append(
             {"id": signal_id, "name": signal, "is_text": bool(is_text), "old": False, "readings": readings}
         )
@@ -82,7 +82,7 @@ def build_day(
         files = published.get(dataset, [])
         retune()
         runner.execute(
-            "13_build_grid.sql",
+            "20_build_grid.sql",
             {"day_start": bounds["day_start"], "max_gap": settings.max_gap, **(patch or {}), "published": files},
             dataset=dataset,
             keys=list(keys),
@@ -98,7 +98,7 @@ def build_day(
         old_rejects = f"_rejects/date={date}/rejects.parquet"
         kept = bool(patch) and old_rejects in job.published["outputs"]
         runner.execute(
-            "14_write_rejects.sql",
+            "23_write_rejects.sql",
             {**(patch or {}), "published": str(output / old_rejects)},
             target=str(day_dir / "_rejects.parquet"),
             kept=kept,
@@ -146,7 +146,7 @@ def write_grid(
     `keyed`: day_grid carries the series' key columns (a patch).
     """
     drop = [*(keys if keyed else []), partition, "series", "slot"]
-    listed = runner.fetch("22_list_grid_files.sql", dataset=dataset, keys=keys, partition=partition, keyed=keyed)
+    listed = runner.fetch("21_list_grid_files.sql", dataset=dataset, keys=keys, partition=partition, keyed=keyed)
     for series, values, part, first, last in listed:
         folder = target.joinpath(
             *(f"{key}={quote(value, safe='')}" for key, value in zip(keys, values, strict=True)),
@@ -154,7 +154,7 @@ def write_grid(
         )
         folder.mkdir(parents=True, exist_ok=True)
         runner.execute(
-            "23_write_grid_file.sql",
+            "22_write_grid_file.sql",
             {"series": series, "first_slot": first, "last_slot": last},
             drop=drop,
             target=str(folder / "data_0.parquet"),
@@ -183,7 +183,7 @@ def published_names(day_dir: Path, date: str, layout: str) -> dict[Path, str]:
 def row_counts(runner: SqlRunner, written: dict[Path, str]) -> dict[Path, int]:
     if not written:
         return {}
-    rows = runner.fetch("20_count_output_rows.sql", {"files": [str(p) for p in written]})
+    rows = runner.fetch("24_count_output_rows.sql", {"files": [str(p) for p in written]})
     return {Path(name): int(n) for name, n in rows}
 
 

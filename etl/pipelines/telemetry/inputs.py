@@ -152,7 +152,7 @@ def _footers(runner: SqlRunner, paths: list[Path]) -> dict[str, dict[str, Any]]:
 
 def _schemas(runner: SqlRunner, paths: list[Path]) -> dict[str, dict[str, str]]:
     """Column types per file, asking DuckDB once per distinct parquet schema."""
-    rows = runner.fetch("17_list_parquet_schemas.sql", {"files": [str(p) for p in paths]})
+    rows = runner.fetch("02_list_parquet_schemas.sql", {"files": [str(p) for p in paths]})
     shapes: dict[str, list[tuple]] = {}
     for file_name, *rest in rows:
         shapes.setdefault(file_name, []).append(tuple(rest))
@@ -161,7 +161,7 @@ def _schemas(runner: SqlRunner, paths: list[Path]) -> dict[str, dict[str, str]]:
     for file_name, shape in shapes.items():
         key = tuple(shape)
         if key not in by_shape:
-            by_shape[key] = dict(runner.fetch("18_describe_parquet.sql", {"path": file_name}))
+            by_shape[key] = dict(runner.fetch("03_describe_parquet.sql", {"path": file_name}))
         out[file_name] = by_shape[key]
     return out
 
@@ -197,7 +197,7 @@ def find_unreadable(runner: SqlRunner, entries: dict[str, dict[str, Any]]) -> li
 
 def _read_every_column(runner: SqlRunner, rel: str, path: str) -> BadFile | None:
     try:
-        runner.fetch("19_read_every_column.sql", {"path": path})
+        runner.fetch("06_read_every_column.sql", {"path": path})
     except EtlError as exc:
         return BadFile(rel, f"unreadable parquet: {_duckdb_words(str(exc))}")
     return None
@@ -218,7 +218,7 @@ def _entry_from_footer(runner: SqlRunner, rel: str, path: Path, footer: dict[str
 def _entry_from_scan(runner: SqlRunner, rel: str, path: Path, read_path: str, *, staged: bool) -> dict[str, Any]:
     try:
         cur = runner.execute(
-            "02_scan_file.sql",
+            "05_scan_file.sql",
             {"path": read_path, "earliest": EARLIEST_TIMESTAMP, "latest": latest_plausible_timestamp()},
             staged=staged,
         )
@@ -268,7 +268,7 @@ def _stage(runner: SqlRunner, rel: str, path: Path, fmt: str, staging: Path) -> 
     tmp = staging / f"{digest}.parquet.tmp"
     columns = _csv_header(rel, path) if fmt == "csv" else []
     try:
-        runner.execute("03_stage_file.sql", {"source": str(path)}, format=fmt, target=str(tmp), csv_columns=columns)
+        runner.execute("04_stage_file.sql", {"source": str(path)}, format=fmt, target=str(tmp), csv_columns=columns)
     except EtlError as exc:
         tmp.unlink(missing_ok=True)
         raise BadFile(rel, f"cannot be read as {fmt.upper()}: {_duckdb_words(str(exc))}") from exc

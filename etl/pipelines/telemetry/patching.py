@@ -91,7 +91,7 @@ def published_by_dataset(
             files.setdefault(dataset, []).append(str(output / name))
     for dataset, paths in files.items():
         known = {c["name"]: c for c in columns.setdefault(dataset, [])}
-        for name, kind in runner.fetch("18_describe_parquet.sql", {"path": paths[0]}):
+        for name, kind in runner.fetch("03_describe_parquet.sql", {"path": paths[0]}):
             if name == "timestamp":
                 continue
             if name in known:

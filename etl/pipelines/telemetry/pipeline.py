@@ -33,6 +33,52 @@ from etl.pipelines.telemetry.scheduling import DayBuilds, LocalDays
 from etl.pipelines.telemetry.state import WORK_DIR, OutputLock, State, clean_scratch
 from etl.pipelines.telemetry.summary import RunReport, save_summary, telemetry_summary
 
+# The SQL files, folder by folder, numbered in the order of their first use
+# in a run. A day whose signals the worker knows skips 11-15 and places in
+# one pass (16); 03 and 06 come back later, to read a patched day's
+# published files and to name a file a day cannot read.
+STEPS = {
+    "telemetry": (
+        # indexing the inputs (inputs.py), then the run's limits
+        "01_inspect_parquet.sql",
+        "02_list_parquet_schemas.sql",
+        "03_describe_parquet.sql",
+        "04_stage_file.sql",
+        "05_scan_file.sql",
+        "06_read_every_column.sql",
+        "07_read_limits.sql",
+        # a worker, then a day: placing its readings (placing.py)
+        "08_create_known_signals.sql",
+        "09_set_threads.sql",
+        "10_count_known_signals.sql",
+        "11_dedupe_day.sql",
+        "12_list_new_signals.sql",
+        "13_learn_signals.sql",
+        "14_route_tags.sql",
+        "15_name_signals.sql",
+        "16_place_readings.sql",
+        "17_count_readings.sql",
+        "18_locate_broken_values.sql",
+        # the day's grid files (building.py)
+        "19_list_signals.sql",
+        "20_build_grid.sql",
+        "21_list_grid_files.sql",
+        "22_write_grid_file.sql",
+        "23_write_rejects.sql",
+        "24_count_output_rows.sql",
+        # the views over the outputs (publishing.py)
+        "25_set_file_search_path.sql",
+        "26_create_view.sql",
+    ),
+    "telemetry/generate": ("01_telemetry_day.sql", "02_shift_day.sql", "03_list_files.sql", "04_write_file.sql"),
+    "telemetry/plots": (
+        "01_list_files.sql",
+        "02_stage_module_day.sql",
+        "03_stage_phase_currents.sql",
+        "04_select_soc_overview.sql",
+        "05_select_points.sql",
+    ),
+}
 # Bumped when the outputs a given input makes change, so old days are rebuilt.
 PIPELINE_VERSION = 1
 
@@ -83,7 +129,7 @@ def run(settings: Settings) -> dict[str, Any]:
             try:
                 runner = SqlRunner(con, "telemetry")
                 index_inputs(runner, state, settings, input_root, work / "staged", report)
-                [(threads, memory)] = runner.fetch("24_read_limits.sql")
+                [(threads, memory)] = runner.fetch("07_read_limits.sql")
             finally:
                 con.close()
             budget = parse_size(settings.memory_limit or memory)

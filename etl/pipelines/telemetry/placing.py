@@ -41,19 +41,19 @@ def place_day(
     files = [e["read_path"] for e in entries.values()]
     params = {"files": files, **bounds}
     counts = None
-    [(known,)] = runner.fetch("26_count_known_signals.sql")
+    [(known,)] = runner.fetch("10_count_known_signals.sql")
     if known:
-        _read_day(runner, entries, "10_place_readings.sql", params, one_pass=True)
-        counts = runner.fetch("11_count_readings.sql")
+        _read_day(runner, entries, "16_place_readings.sql", params, one_pass=True)
+        counts = runner.fetch("17_count_readings.sql")
         if _has_problem(counts, UNKNOWN_SIGNAL):
             counts = None
     if counts is None:
-        _read_day(runner, entries, "05_dedupe_day.sql", params)
+        _read_day(runner, entries, "11_dedupe_day.sql", params)
         learn_signals(runner, files, bounds)
-        runner.execute("08_route_tags.sql")
-        runner.execute("09_name_signals.sql", {"text_signals": list(settings.text_signals)})
-        runner.execute("10_place_readings.sql", one_pass=False)
-        counts = runner.fetch("11_count_readings.sql")
+        runner.execute("14_route_tags.sql")
+        runner.execute("15_name_signals.sql", {"text_signals": list(settings.text_signals)})
+        runner.execute("16_place_readings.sql", one_pass=False)
+        counts = runner.fetch("17_count_readings.sql")
         if _has_problem(counts, UNKNOWN_SIGNAL):
             raise EtlError("internal check failed: a learnt signal is missing from day_signals")
     if _has_problem(counts, BROKEN_VALUE):
@@ -62,7 +62,7 @@ def place_day(
 
 
 def _has_problem(counts: list[tuple], problem: str) -> bool:
-    """Whether the counts of 11_count_readings.sql hold readings with `problem`."""
+    """Whether the counts of 17_count_readings.sql hold readings with `problem`."""
     return any(row_problem == problem for _, row_problem, _, _ in counts)
 
 
@@ -90,11 +90,11 @@ def learn_signals(runner: SqlRunner, files: list[str], bounds: dict[str, int]) -
     files = spread(files)
     start, size = 0, 4
     while start < len(files):
-        if not runner.fetch("06_list_new_signals.sql"):
+        if not runner.fetch("12_list_new_signals.sql"):
             return
-        runner.execute("07_learn_signals.sql", {"files": files[start : start + size], **bounds})
+        runner.execute("13_learn_signals.sql", {"files": files[start : start + size], **bounds})
         start, size = start + size, size * 2
-    if runner.fetch("06_list_new_signals.sql"):
+    if runner.fetch("12_list_new_signals.sql"):
         raise EtlError("internal check failed: a signal hash of the day was found in none of its files")
 
 
@@ -118,7 +118,7 @@ def locate_broken(
 ) -> list[BadFile]:
     rel_of = {e["read_path"]: rel for rel, e in entries.items()}
     rows = runner.fetch(
-        "15_locate_broken_values.sql",
+        "18_locate_broken_values.sql",
         {"files": files, **bounds},
         has_staged=any(e["staged"] for e in entries.values()),
     )

@@ -151,7 +151,7 @@ class DayWorker:
         self.threads = 1
         self.con = connect(threads=self.threads, memory_limit=f"{memory_bytes}B", temp_directory=spill)
         self.runner = SqlRunner(self.con, "telemetry")
-        self.runner.execute("04_create_known_signals.sql")
+        self.runner.execute("08_create_known_signals.sql")
 
     def build(self, job: DayJob, settings: Settings, output: Path, scratch: Path) -> BuiltDay:
         try:
@@ -163,7 +163,7 @@ class DayWorker:
         """Take this day's share of the threads, if it changed."""
         threads = self.share.each()
         if threads != self.threads:
-            self.runner.execute("25_set_threads.sql", threads=threads)
+            self.runner.execute("09_set_threads.sql", threads=threads)
             self.threads = threads
 
     def close(self) -> None:

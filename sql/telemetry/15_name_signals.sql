@@ -7,12 +7,12 @@
     and the problem that rejects all its readings, if any.
     From: known_signals and day_tags. Every signal known, not only the
     day's: the numbers are the run's internal keys, and the day's columns are
-    the signals its readings use (12_list_signals.sql).
+    the signals its readings use (19_list_signals.sql).
     Parameters: $text_signals (payload types whose values are text, e.g.
     system_state; every other payload type is numeric).
     Readings then carry these small integers rather than names, so the grid
     step pivots and joins on integers. The dataset is an ENUM of the three
-    names 08_route_tags.sql routes to: stored and compared as a small
+    names 14_route_tags.sql routes to: stored and compared as a small
     integer, it halves the cost of picking one dataset's readings.
 -#}
 create or replace temp table day_signals as

@@ -2,7 +2,7 @@
     Makes: one parquet file of day_grid: the rows of $series from slot
     $first_slot to $last_slot, in time order, without the series, key and
     partition columns (the file's hive path carries the keys).
-    From: day_grid (13_build_grid.sql).
+    From: day_grid (20_build_grid.sql).
     Parameters: $series, $first_slot, $last_slot; jinja: drop (the columns
     to leave out), target (the file).
     A plain COPY keeps the order rows come in; COPY ... PARTITION_BY does

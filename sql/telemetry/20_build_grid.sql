@@ -4,9 +4,9 @@
     system) 17,280 rows from 00:00:00 to 23:59:55, timestamp first, then
     one column per signal, then (only when patching) the series' keys, its
     partition value (date or hour), series and slot. Otherwise the keys stay
-    out: 22_list_grid_files.sql takes them from day_signals, which saves
+    out: 21_list_grid_files.sql takes them from day_signals, which saves
     carrying two text columns through the join, the sort and the table.
-    22_list_grid_files.sql and 23_write_grid_file.sql write it out, one
+    21_list_grid_files.sql and 22_write_grid_file.sql write it out, one
     parquet file per partition (not COPY ... PARTITION_BY: it does not keep
     the rows in time order).
     From: day_placed (readings of one dataset without problems), and

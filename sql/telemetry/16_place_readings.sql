@@ -5,10 +5,10 @@
     reading's text is kept only where it is needed: text signals and
     rejected readings.
     From: day_readings joined to day_signals; or, in one pass, the day's
-    input files deduplicated here (the select of 05_dedupe_day.sql), which
+    input files deduplicated here (the select of 11_dedupe_day.sql), which
     saves writing and reading day_readings when every signal is known.
     Parameters: jinja: one_pass (bool); with one_pass, $files, $day_start
-    and $day_end as for 05_dedupe_day.sql.
+    and $day_end as for 11_dedupe_day.sql.
     Problems: 'non-numeric value' marks a broken file (the run stops, or the
     file is quarantined); 'unknown signal' marks a reading whose signal
     day_signals does not know yet, so the day must be placed the long way

@@ -2,7 +2,7 @@
     Makes: the files day_grid is written as, one per series and partition
     (the day, or an hour of it): the series, its key values, the partition
     value as text, and the partition's first and last slot.
-    From: day_grid (13_build_grid.sql), and day_signals for the key values
+    From: day_grid (20_build_grid.sql), and day_signals for the key values
     of each series when day_grid does not carry them.
     Parameters: jinja: dataset, keys (series columns), partition ('date' or
     'hour'), keyed (bool: day_grid carries the keys, as when patching).
