@@ -85,7 +85,19 @@ def test_days_datasets_and_summary(tmp_path, write_readings, run_pipeline):
     assert summary["totals"]["duplicates"] == 1
     assert summary["totals"]["placed"] == {"modules": 6, "phases": 1, "system": 1}
     assert summary["totals"]["rejected"] == {"module tag without a phase tag": 1}
-    assert summary["inputs"] == {"files": 1, "rows": 10, "by_format": {".parquet": 1}}
+    assert summary["inputs"] == {
+        "files": 1,
+        "rows": 10,
+        "by_file": [{"path": "2024/06/05/a.parquet", "rows": 10}],
+        "by_format": {".parquet": 1},
+    }
+    assert summary["rows_out"] == {"modules": 6, "phases": 1, "system": 1}
+    assert summary["rejects"] == {"module tag without a phase tag": 1}
+    assert summary["check"] == {
+        "rule": "rows in the input files = duplicates + placed + rejected",
+        "left": 10,
+        "right": 10,
+    }
     assert {o["path"]: o["rows"] for o in summary["outputs"]} == {
         "_rejects/date=2024-06-05/rejects.parquet": 1,
         "modules/phase=1/module=1/date=2024-06-05/data_0.parquet": 17_280,

@@ -1,5 +1,9 @@
 """The run's summary: what this run did (RunReport) and what the output
-holds, checked against the inputs row for row (`_summary.json`)."""
+holds, checked against the inputs row for row (`_summary.json`).
+
+Its fields open with the ones every pipeline writes (etl/core/summary.py);
+`rows_out` counts the readings placed per dataset, `outputs` every file the
+output holds with its rows."""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from etl.core.errors import EtlError
 from etl.core.files import write_json_atomic
-from etl.core.summary import settings_record
+from etl.core.summary import check_balance, settings_record
 from etl.pipelines.telemetry.days import DATASETS
 from etl.pipelines.telemetry.inputs import suffix_of
 from etl.pipelines.telemetry.state import State
@@ -119,8 +123,12 @@ def telemetry_summary(
         "inputs": {
             "files": len(state.files),
             "rows": input_rows,
+            "by_file": [{"path": rel, "rows": entry["rows"]} for rel, entry in sorted(state.files.items())],
             "by_format": _by_format(state),
         },
+        "rows_out": dict(totals["placed"]),
+        "rejects": dict(sorted(totals["rejected"].items())),
+        "check": check_balance("rows in the input files = duplicates + placed + rejected", input_rows, accounted),
         "totals": {**totals, "check": "rows_read = duplicates + placed + rejected"},
         "quarantined": [{"file": rel, "reason": q["reason"]} for rel, q in sorted(state.quarantined.items())],
         "days": sorted(state.days),
