@@ -1,8 +1,10 @@
-"""The command line: `python etl_process.py [COMMAND] ...`.
+"""The command line: `python etl_process.py [COMMAND] ...`, `etl [COMMAND] ...`
+(installed) or `python -m etl [COMMAND] ...`.
 
-Each module in `etl/pipelines/` registers its own command (a `register`
-function and an `ORDER` for the help listing), so adding a pipeline never
-touches this file. Without a command, the telemetry pipeline runs.
+Each pipeline's `etl/pipelines/<name>/command.py` registers its own
+commands (a `register` function and an `ORDER` for the help listing), so
+adding a pipeline never touches this file. Nothing imports this module but
+the entry points. Without a command, the telemetry pipeline runs.
 """
 
 from __future__ import annotations
@@ -50,17 +52,16 @@ def common_options() -> argparse.ArgumentParser:
 def pipeline_modules() -> list:
     """Each pipeline's command module: `etl/pipelines/<name>/command.py`."""
     modules = [
-        importlib.import_module(f"etl.pipelines.{info.name}.command" if info.ispkg else f"etl.pipelines.{info.name}")
+        importlib.import_module(f"etl.pipelines.{info.name}.command")
         for info in pkgutil.iter_modules(etl.pipelines.__path__)
-        if not info.name.startswith("_")
+        if info.ispkg and not info.name.startswith("_")
     ]
-    modules = [m for m in modules if hasattr(m, "register")]
     return sorted(modules, key=lambda m: (getattr(m, "ORDER", 100), m.__name__))
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = "etl_process.py") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="etl_process.py",
+        prog=prog,
         description="SQL-first ETL pipelines on DuckDB.",
         epilog=EPILOG,
         formatter_class=HelpFormatter,
@@ -79,9 +80,10 @@ def command_names(parser: argparse.ArgumentParser) -> set[str]:
     return set()
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, prog: str = "etl_process.py") -> int:
+    """Run one command line; returns the exit code (0, 1 on failure, 2 on bad usage)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
+    parser = build_parser(prog)
     names = command_names(parser)
     if not args_list or (args_list[0] not in names and args_list[0] not in ("-h", "--help")):
         args_list.insert(0, DEFAULT_COMMAND)
@@ -105,3 +107,8 @@ def _fail(message: str, args: argparse.Namespace) -> int:
     one_line = " ".join(message.split())
     print(f"Error: {one_line}", file=sys.stderr)
     return 1
+
+
+def console() -> int:
+    """The `etl` command that `pip install .` puts on the PATH."""
+    return main(prog="etl")

@@ -23,7 +23,7 @@ OTHER_COLOUR = "#9a9a9a"  # groups no age rule defines: missing age, no customer
 
 
 class ChartBar(NamedTuple):
-    """One bar: the group's label and its total (rows of 12_read_age_group_spending.sql)."""
+    """One bar: the group's label and its total (rows of 13_read_age_group_spending.sql)."""
 
     label: str
     total_spending: Decimal

@@ -63,6 +63,21 @@ TRANSFORM_STEPS = (
     "08_combine.sql",
     "09_summarise_age_groups.sql",
 )
+# The SQL files in run order: read and check each input (01-02 and its
+# check, 03 or 04), transform, count, write.
+STEPS = {
+    PIPELINE: (
+        "01_read_csv.sql",
+        "02_list_columns.sql",
+        CUSTOMERS.check_sql,
+        PURCHASES.check_sql,
+        *TRANSFORM_STEPS,
+        "10_count_rows.sql",
+        "11_write_combined.sql",
+        "12_write_age_group_spending.sql",
+        "13_read_age_group_spending.sql",
+    )
+}
 
 
 @dataclass
@@ -199,7 +214,7 @@ def transform(runner: SqlRunner, *, quiet: bool = True) -> None:
 
 def count_rows(runner: SqlRunner) -> dict[str, Any]:
     """The run's counts; the report's total must equal the sum of all prices."""
-    cur = runner.execute("13_count_rows.sql")
+    cur = runner.execute("10_count_rows.sql")
     names = [d[0] for d in cur.description]
     counts = dict(zip(names, cur.fetchone(), strict=True))
     if counts["report_total"] != counts["purchases_total"]:
@@ -225,11 +240,11 @@ def write_outputs(runner: SqlRunner, output_dir: Path, *, currency: str | None) 
     together; returns the number of age groups."""
     names = (COMBINED_CSV, SUMMARY_CSV, CHART_PNG)
     with atomic_outputs(*(output_dir / name for name in names)) as (combined, summary, chart):
-        runner.execute("10_write_combined.sql", {"path": combined})
-        runner.execute("11_write_age_group_spending.sql", {"path": summary})
+        runner.execute("11_write_combined.sql", {"path": combined})
+        runner.execute("12_write_age_group_spending.sql", {"path": summary})
         # matplotlib loads only when a chart is drawn, not on every CLI start.
         from etl.pipelines.spending.chart import ChartBar, draw_chart
 
-        bars = [ChartBar(*row) for row in runner.fetch("12_read_age_group_spending.sql")]
+        bars = [ChartBar(*row) for row in runner.fetch("13_read_age_group_spending.sql")]
         draw_chart(bars, chart, currency=currency)
     return len(bars)

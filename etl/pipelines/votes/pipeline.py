@@ -18,11 +18,11 @@ import duckdb
 from etl.core.engine import SqlRunner, connect
 from etl.core.errors import EtlError
 from etl.core.files import discover
-from etl.core.paths import PROJECT_ROOT, SAMPLES_DIR
+from etl.core.paths import SAMPLES_DIR, WORK_ROOT
 from etl.core.summary import RunClock, check_balance, run_summary, write_summary
 
 PIPELINE = "votes"
-DEFAULT_DB = PROJECT_ROOT / "warehouse.db"
+DEFAULT_DB = WORK_ROOT / "warehouse.db"
 DEFAULT_INPUT = SAMPLES_DIR / "votes"
 SUFFIXES = (".jsonl", ".ndjson")
 

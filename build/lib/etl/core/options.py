@@ -1,0 +1,68 @@
+"""Argument types and the help formatter every command uses.
+
+They live here, below the pipelines, so that a pipeline's command module
+never imports the CLI that loads it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import re
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h)?\s*$", re.IGNORECASE)
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the examples in epilogs as written and shows defaults."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if (
+            "%(default)" not in text
+            and action.default not in (None, False, argparse.SUPPRESS)
+            and action.option_strings
+        ):
+            text += " (default: %(default)s)"
+        return text
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def parse_duration(text: str) -> dt.timedelta:
+    """`30s`, `2m`, `1h` or plain seconds."""
+    match = _DURATION.match(text)
+    if not match:
+        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (use e.g. 30s, 2m, 1h)")
+    number = float(match.group(1))
+    unit = (match.group(2) or "s").lower()
+    seconds = number * {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600}[unit]
+    return dt.timedelta(seconds=seconds)
+
+
+def parse_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def parse_local_time(text: str) -> dt.datetime:
+    """A date or date and time without a zone, as a log writes it."""
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not a date or time: {text!r} (use YYYY-MM-DD or YYYY-MM-DD hh:mm:ss)"
+        ) from None
+    if value.tzinfo is not None:
+        raise argparse.ArgumentTypeError(f"{text!r}: give the time as written in the logs, without a zone")
+    return value

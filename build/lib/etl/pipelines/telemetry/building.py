@@ -1,0 +1,197 @@
+"""Building one day: place its readings (placing.py), pivot every dataset
+onto the 5-second grid, write one parquet file per series and partition
+into the scratch folder, and check each file's rows. Runs on a worker; it
+never reads or writes the run state."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from etl.core.engine import SqlRunner
+from etl.core.errors import EtlError
+from etl.pipelines.telemetry.days import (
+    DATASETS,
+    GRID_ROWS_PER_DAY,
+    GRID_ROWS_PER_HOUR,
+    SECONDS_PER_DAY,
+    BuiltDay,
+    DayJob,
+    natural_key,
+)
+from etl.pipelines.telemetry.patching import patched_stats, published_by_dataset
+from etl.pipelines.telemetry.placing import day_stats, place_day
+
+if TYPE_CHECKING:
+    from etl.pipelines.telemetry.pipeline import Settings
+
+
+def build_day(
+    runner: SqlRunner,
+    job: DayJob,
+    settings: Settings,
+    output: Path,
+    scratch: Path,
+    retune: Callable[[], None] = lambda: None,
+) -> BuiltDay:
+    """Place the day's readings and write its files into the scratch folder.
+
+    `retune` runs before each big step: it lets the day take more threads
+    when other days finish.
+    """
+    retune()
+    date = job.date
+    bounds = {"day_start": job.day * SECONDS_PER_DAY, "day_end": (job.day + 1) * SECONDS_PER_DAY}
+    patch = job.patch
+    if patch:
+        window = {"day_start": patch["window_start"], "day_end": bounds["day_end"]}
+        before = (
+            day_stats(place_day(runner, job.entries, patch["old_inputs"], window, settings))
+            if patch["old_inputs"]
+            else None
+        )
+        stats = patched_stats(
+            job.published["stats"],
+            before,
+            day_stats(place_day(runner, job.entries, patch["inputs"], window, settings)),
+        )
+    else:
+        stats = day_stats(place_day(runner, job.entries, list(job.inputs), bounds, settings))
+
+    day_dir = scratch / date
+    if day_dir.exists():
+        shutil.rmtree(day_dir)
+    day_dir.mkdir(parents=True)
+    columns: dict[str, list[dict[str, Any]]] = {}
+    series: dict[str, int] = {}
+    for dataset, signal_id, signal, is_text, readings, count in runner.fetch("19_list_signals.sql"):
+        columns.setdefault(dataset, []).append(
+            {"id": signal_id, "name": signal, "is_text": bool(is_text), "old": False, "readings": readings}
+        )
+        series[dataset] = count
+    published: dict[str, list[str]] = {}
+    if patch:
+        published = published_by_dataset(runner, output, job.published["outputs"], columns)
+    for dataset, keys in DATASETS.items():
+        if dataset not in columns:
+            continue
+        hourly = settings.layout == "hourly" and dataset == "modules"
+        files = published.get(dataset, [])
+        retune()
+        runner.execute(
+            "20_build_grid.sql",
+            {"day_start": bounds["day_start"], "max_gap": settings.max_gap, **(patch or {}), "published": files},
+            dataset=dataset,
+            keys=list(keys),
+            columns=sorted(columns[dataset], key=lambda c: natural_key(c["name"])),
+            groups=pivot_groups(columns[dataset], series.get(dataset, 0) * GRID_ROWS_PER_DAY),
+            fill=settings.fill == "forward",
+            hourly=hourly,
+            patch=bool(patch),
+            kept=bool(files),
+        )
+        write_grid(runner, day_dir / dataset, dataset, list(keys), "hour" if hourly else "date", keyed=bool(patch))
+    if stats["rejected_total"]:
+        old_rejects = f"_rejects/date={date}/rejects.parquet"
+        kept = bool(patch) and old_rejects in job.published["outputs"]
+        runner.execute(
+            "23_write_rejects.sql",
+            {**(patch or {}), "published": str(output / old_rejects)},
+            target=str(day_dir / "_rejects.parquet"),
+            kept=kept,
+        )
+
+    written = published_names(day_dir, date, settings.layout)
+    rows = row_counts(runner, written)
+    check_grid(written, rows, settings.layout)
+    return BuiltDay(job, written, rows, stats)
+
+
+def pivot_groups(columns: list[dict[str, Any]], grid_rows: int) -> list[list[dict[str, Any]]]:
+    """The columns to pivot from the day's readings, as one group or as two:
+    the frequent signals, then the sparse ones.
+
+    A pivot evaluates every column's FILTER on every reading it reads, so
+    its cost goes with readings x columns. Module days have four signals
+    read every few seconds (nine tenths of the readings) beside sixteen read
+    every few minutes; pivoting them apart cuts that product by three
+    quarters. The second group costs one more join onto the grid, a probe
+    per grid row, so the split is made only when it saves more than that.
+    A third group saved nothing measurable.
+    """
+    pivoted = [c for c in columns if c["id"] is not None]
+    if len(pivoted) < 2:
+        return [pivoted] if pivoted else []
+    top = max(c["readings"] for c in pivoted)
+    frequent = [c for c in pivoted if c["readings"] * 4 >= top]
+    sparse = [c for c in pivoted if c["readings"] * 4 < top]
+
+    def cost(group: list[dict[str, Any]]) -> int:
+        return sum(c["readings"] for c in group) * len(group)
+
+    if not sparse or cost(pivoted) - cost(frequent) - cost(sparse) <= grid_rows:
+        return [pivoted]
+    return [frequent, sparse]
+
+
+def write_grid(
+    runner: SqlRunner, target: Path, dataset: str, keys: list[str], partition: str, *, keyed: bool = False
+) -> None:
+    """Write day_grid as hive-partitioned parquet under `target`, one file per
+    series and partition (`<key>=<value>/.../<partition>=<value>/data_0.parquet`),
+    each in time order. Values are URL-encoded in paths, as DuckDB does.
+    `keyed`: day_grid carries the series' key columns (a patch).
+    """
+    drop = [*(keys if keyed else []), partition, "series", "slot"]
+    listed = runner.fetch("21_list_grid_files.sql", dataset=dataset, keys=keys, partition=partition, keyed=keyed)
+    for series, values, part, first, last in listed:
+        folder = target.joinpath(
+            *(f"{key}={quote(value, safe='')}" for key, value in zip(keys, values, strict=True)),
+            f"{partition}={quote(part, safe='')}",
+        )
+        folder.mkdir(parents=True, exist_ok=True)
+        runner.execute(
+            "22_write_grid_file.sql",
+            {"series": series, "first_slot": first, "last_slot": last},
+            drop=drop,
+            target=str(folder / "data_0.parquet"),
+        )
+
+
+def published_names(day_dir: Path, date: str, layout: str) -> dict[Path, str]:
+    """Where each file written for the day goes, relative to the output folder."""
+    yyyy, mm, dd = date.split("-")
+    names: dict[Path, str] = {}
+    for path in sorted(day_dir.rglob("*.parquet")):
+        rel = path.relative_to(day_dir)
+        parts = rel.parts
+        if parts[0] == "_rejects.parquet":
+            names[path] = f"_rejects/date={date}/rejects.parquet"
+        elif parts[0] == "modules" and layout == "hourly":
+            values = dict(p.split("=", 1) for p in parts[1:-1])
+            names[path] = f"{values['phase']}_{values['module']}/{yyyy}/{mm}/{dd}/{values['hour']}.parquet"
+        else:
+            names[path] = rel.as_posix()
+    if len(set(names.values())) != len(names):
+        raise EtlError(f"internal check failed: a partition of {date} was written as several files")
+    return names
+
+
+def row_counts(runner: SqlRunner, written: dict[Path, str]) -> dict[Path, int]:
+    if not written:
+        return {}
+    rows = runner.fetch("24_count_output_rows.sql", {"files": [str(p) for p in written]})
+    return {Path(name): int(n) for name, n in rows}
+
+
+def check_grid(written: dict[Path, str], rows: dict[Path, int], layout: str) -> None:
+    for path, name in written.items():
+        if name.startswith("_rejects/"):
+            continue
+        hourly = layout == "hourly" and not name.startswith(("phases/", "system/"))
+        expected = GRID_ROWS_PER_HOUR if hourly else GRID_ROWS_PER_DAY
+        if rows[path] != expected:
+            raise EtlError(f"internal check failed: {name} has {rows[path]} rows, expected {expected}")

@@ -1,0 +1,196 @@
+"""`telemetry` (the default command), `generate-telemetry` and `plot`:
+arguments -> Settings -> run, and the one-line reports."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+
+from etl.core.options import HelpFormatter, parse_date, parse_duration, positive_int
+from etl.core.progress import say
+
+ORDER = 10
+
+RUN_EXAMPLES = """\
+examples:
+  python etl_process.py --input data/ --output output/
+  python etl_process.py telemetry --input data/ --output output/ --layout hourly
+  python etl_process.py telemetry --input data/ --output output/ --fill forward --max-gap 30s
+  python etl_process.py telemetry --input data/ --output output/ --on-bad-file skip --full-refresh
+
+Outputs: output/modules/phase=P/module=M/date=YYYY-MM-DD/data_0.parquet,
+output/phases/phase=P/date=.../, output/system/date=.../, rejected readings in
+output/_rejects/, the run summary in output/_summary.json. Re-running only
+recomputes the days whose input files changed.
+"""
+
+GENERATE_EXAMPLES = """\
+examples:
+  python etl_process.py generate-telemetry --output data/
+  python etl_process.py generate-telemetry --output /tmp/full --days 78 --preset full
+"""
+
+PLOT_EXAMPLES = """\
+examples:
+  python etl_process.py plot --output output/
+  python etl_process.py plot --output output/ --date 2024-06-05
+  python etl_process.py plot --output output/ --phase 1 --module 2 --date 2024-06-05
+  python etl_process.py --input data/ --output output/ --plots   (run the ETL, then plot)
+
+Writes output/plots/<date>/module_p<phase>_m<module>.png (voltages, current,
+state of charge, temperatures and cell voltages of one module over one UTC
+day), and per day overview_soc.png (every module's state of charge) and
+phase_currents.png. --phase/--module draw only those module figures (the
+per-day figures show every module, so they are skipped); --date narrows all.
+The plots read the hive layout only (not --layout hourly).
+"""
+
+
+def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = subparsers.add_parser(
+        "telemetry",
+        parents=[common],
+        help="raw telemetry day files -> phase/module 5-second day files (the default command)",
+        description=(
+            "Turn raw long-format telemetry (parquet, CSV, JSON) into one parquet day file per\n"
+            "phase/module, per phase and for the system, on a strict 5-second UTC grid."
+        ),
+        epilog=RUN_EXAMPLES,
+        formatter_class=HelpFormatter,
+    )
+    p.add_argument("--input", type=Path, default=Path("data"), help="folder of raw day files, searched recursively")
+    p.add_argument("--output", type=Path, default=Path("output"), help="output folder")
+    p.add_argument(
+        "--layout",
+        choices=("hive", "hourly"),
+        default="hive",
+        help="hive: modules/phase=P/module=M/date=D/; hourly: {phase}_{module}/YYYY/MM/DD/HH.parquet",
+    )
+    p.add_argument(
+        "--fill",
+        choices=("none", "forward"),
+        default="none",
+        help="none: empty buckets stay NULL; forward: carry the last reading, at most --max-gap",
+    )
+    p.add_argument(
+        "--max-gap",
+        type=parse_duration,
+        default=dt.timedelta(seconds=30),
+        metavar="DURATION",
+        help="with --fill forward, how far a reading may be carried (e.g. 30s, 2m)",
+    )
+    p.add_argument(
+        "--text-signals",
+        default="system_state",
+        metavar="NAMES",
+        help="comma-separated payload types whose values are text (last value per bucket)",
+    )
+    p.add_argument(
+        "--on-bad-file",
+        choices=("fail", "skip"),
+        default="fail",
+        help="fail: stop at a bad input file; skip: quarantine it, list it in the summary, go on",
+    )
+    p.add_argument("--full-refresh", action="store_true", help="rebuild every day, not only the changed ones")
+    p.add_argument("--plots", action="store_true", help="make the plots right after the run")
+    p.set_defaults(func=run_command, memory_default="600MB")
+
+    g = subparsers.add_parser(
+        "generate-telemetry",
+        parents=[common],
+        help="write realistic raw telemetry day files (the bundled sample, benchmarks)",
+        description=(
+            "Write raw telemetry day files like the real exporter's: the long schema, the real\n"
+            "cadences, exact duplicates from re-sends, gaps, and a second exporter on some days."
+        ),
+        epilog=GENERATE_EXAMPLES,
+        formatter_class=HelpFormatter,
+    )
+    g.add_argument("--output", type=Path, required=True, help="folder to write YYYY/MM/DD/*.parquet into")
+    g.add_argument("--start", type=parse_date, default=dt.date(2024, 6, 5), help="first day (UTC)")
+    g.add_argument("--days", type=positive_int, default=2, help="number of days")
+    g.add_argument(
+        "--preset",
+        choices=("sample", "full"),
+        default="sample",
+        help="sample: 2 phases x 2 modules, a few hours a day; full: 3 x 8 modules, the export's volume",
+    )
+    g.add_argument("--seed", type=int, default=7, help="random seed (same seed, same files)")
+    g.set_defaults(func=generate_command)
+
+    p = subparsers.add_parser(
+        "plot",
+        parents=[common],
+        help="PNG plots of the telemetry outputs: per module and day, SoC overview, phase currents",
+        description=(
+            "Draw the plots of a telemetry output folder from its parquet day files (never\n"
+            "the raw input): one figure per phase/module and day, and per day a heat map of\n"
+            "every module's state of charge and the phase currents."
+        ),
+        epilog=PLOT_EXAMPLES,
+        formatter_class=HelpFormatter,
+    )
+    p.add_argument("--output", type=Path, default=Path("output"), help="the telemetry output folder")
+    p.add_argument("--phase", help="only this phase's module figures (the value in phase=P)")
+    p.add_argument("--module", help="only this module's figures (the value in module=M)")
+    p.add_argument("--date", type=parse_date, help="only this UTC day (YYYY-MM-DD)")
+    p.set_defaults(func=plot_command)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    from etl.pipelines.telemetry.pipeline import Settings, run
+
+    settings = Settings(
+        input=args.input,
+        output=args.output,
+        layout=args.layout,
+        fill=args.fill,
+        max_gap=args.max_gap,
+        text_signals=tuple(s.strip() for s in args.text_signals.split(",") if s.strip()),
+        on_bad_file=args.on_bad_file,
+        full_refresh=args.full_refresh,
+        threads=args.threads,
+        memory_limit=args.memory_limit or args.memory_default,
+        quiet=args.quiet,
+    )
+    summary = run(settings)
+    run_part = summary["run"]
+    patched = f" ({len(run_part['days_patched'])} patched)" if run_part["days_patched"] else ""
+    say(
+        f"telemetry: {len(run_part['days_written'])} day(s) written{patched}, {run_part['days_unchanged']} unchanged, "
+        f"{run_part['rows_read']:,} rows read, {run_part['duplicates_removed']:,} duplicates removed, "
+        f"{run_part['rejected']:,} rejected, {len(summary['quarantined'])} file(s) quarantined, "
+        f"{summary['wall_seconds']:.1f} s -> {args.output}",
+        quiet=args.quiet,
+    )
+    if args.plots:
+        from etl.pipelines.telemetry.plots import plot_all
+
+        made = plot_all(args.output, quiet=args.quiet)
+        say(f"plots: {len(made)} file(s) in {args.output / 'plots'}", quiet=args.quiet)
+    return 0
+
+
+def generate_command(args: argparse.Namespace) -> int:
+    from etl.pipelines.telemetry.generator import generate
+
+    written = generate(args.output, start=args.start, days=args.days, preset=args.preset, seed=args.seed)
+    say(f"generate-telemetry: {written['files']} file(s), {written['rows']:,} rows -> {args.output}", quiet=args.quiet)
+    return 0
+
+
+def plot_command(args: argparse.Namespace) -> int:
+    from etl.pipelines.telemetry.plots import plot_all
+
+    made = plot_all(
+        args.output,
+        phase=args.phase,
+        module=args.module,
+        date=args.date.isoformat() if args.date else None,
+        quiet=args.quiet,
+        threads=args.threads,
+        memory_limit=args.memory_limit,
+    )
+    say(f"plot: {len(made)} file(s) in {args.output / 'plots'}", quiet=args.quiet)
+    return 0

@@ -1,0 +1,101 @@
+"""Patching: a published day that only gained files late in the day is not
+rebuilt whole. Only the buckets from the late readings on are placed again,
+and the day's published files supply every bucket before them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from etl.core.engine import SqlRunner
+from etl.pipelines.telemetry.days import DATASETS, GRID_ROWS_PER_DAY, SECONDS_PER_DAY, checked_stats, day_name
+from etl.pipelines.telemetry.state import State
+
+if TYPE_CHECKING:
+    from etl.pipelines.telemetry.pipeline import Settings
+
+
+def patch_plan(
+    state: State, settings: Settings, output: Path, day: int, inputs: dict[str, list[int]]
+) -> dict[str, Any] | None:
+    """How to patch a published day that only gained files, or None to rebuild it.
+
+    The late files' readings start at slot `from_slot`; every bucket before
+    it is unchanged, so only the readings from `grid_from` on (early enough
+    for the forward fill) are placed again, from the files whose timestamp
+    span meets them: that is every copy of those readings, so the dedupe is
+    exact. The typical case is the next day's folder bringing the last
+    minutes before midnight. Daily layout only; a window longer than half a
+    day is rebuilt whole, which is cheaper.
+    """
+    record = state.days.get(day_name(day))
+    if settings.layout == "hourly" or not record or not record.get("inputs") or not record.get("stats"):
+        return None
+    old = record["inputs"]
+    if any(inputs.get(rel) != sig for rel, sig in old.items()):
+        return None  # a file changed or went away
+    new = [rel for rel in inputs if rel not in old]
+    spans = {rel: state.files[rel].get("span") for rel in inputs}
+    if not new or any(span is None for span in spans.values()):
+        return None
+    if not all((output / name).exists() for name in record.get("outputs", [])):
+        return None
+    day_start, day_end = day * SECONDS_PER_DAY, (day + 1) * SECONDS_PER_DAY
+    from_slot = (min(max(spans[rel][0], day_start) for rel in new) - day_start) // 5
+    gap_slots = -(-int(settings.max_gap.total_seconds()) // 5) if settings.fill == "forward" else 0
+    grid_from = max(0, from_slot - gap_slots)
+    if grid_from < GRID_ROWS_PER_DAY // 2:
+        return None
+    window_start = day_start + grid_from * 5
+
+    def meets(rel: str) -> bool:
+        return spans[rel][1] >= window_start and spans[rel][0] < day_end
+
+    return {
+        "from_slot": from_slot,
+        "grid_from": grid_from,
+        "window_start": window_start,
+        "inputs": [rel for rel in inputs if meets(rel)],
+        "old_inputs": [rel for rel in old if meets(rel)],
+    }
+
+
+def patched_stats(old: dict[str, Any], before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, Any]:
+    """The day's counts with the window's old counts swapped for its new ones."""
+    before = before or {"rows_read": 0, "duplicates": 0, "placed": {}, "rejected": {}}
+    placed = {
+        name: old["placed"].get(name, 0) - before["placed"].get(name, 0) + after["placed"].get(name, 0)
+        for name in DATASETS
+    }
+    rejected = {}
+    for reason in sorted(set(old["rejected"]) | set(after["rejected"])):
+        n = old["rejected"].get(reason, 0) - before["rejected"].get(reason, 0) + after["rejected"].get(reason, 0)
+        if n:
+            rejected[reason] = n
+    return checked_stats(
+        old["rows_read"] - before["rows_read"] + after["rows_read"],
+        old["duplicates"] - before["duplicates"] + after["duplicates"],
+        placed,
+        rejected,
+    )
+
+
+def published_by_dataset(
+    runner: SqlRunner, output: Path, outputs: list[str], columns: dict[str, list[dict[str, Any]]]
+) -> dict[str, list[str]]:
+    """The day's published grid files per dataset; adds their columns to `columns`."""
+    files: dict[str, list[str]] = {}
+    for name in outputs:
+        dataset = name.split("/", 1)[0]
+        if dataset in DATASETS:
+            files.setdefault(dataset, []).append(str(output / name))
+    for dataset, paths in files.items():
+        known = {c["name"]: c for c in columns.setdefault(dataset, [])}
+        for name, kind in runner.fetch("03_describe_parquet.sql", {"path": paths[0]}):
+            if name == "timestamp":
+                continue
+            if name in known:
+                known[name]["old"] = True
+            else:
+                columns[dataset].append({"id": None, "name": name, "is_text": kind == "VARCHAR", "old": True})
+    return files

@@ -1,0 +1,370 @@
+"""Plots of the telemetry outputs: one figure per module and day, and per day an
+overview of every module's state of charge and the phase currents.
+
+The plots read the generated parquet day files (never the raw input) through
+the SQL in `sql/telemetry/plots/`; this module only lays the points out on matplotlib's
+object API and the Agg canvas (no pyplot, no global backend switch), so a
+figure renders the same on a server, in CI, in the container and in tests.
+
+Gaps are gaps: the SQL marks where a series pauses for longer than its usual
+spacing, and a line stops there (a NaN is inserted) instead of being drawn
+across hours without data. Readings are also drawn as small dots, so a lone
+reading between two gaps (a cell-voltage sweep every 10 minutes, a burst of
+a few seconds) stays visible.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from matplotlib import dates as mdates
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import Colormap
+from matplotlib.figure import Figure
+
+from etl.core.engine import SqlRunner, connect
+from etl.core.errors import EtlError
+from etl.core.files import atomic_outputs
+from etl.core.progress import progress
+from etl.pipelines.telemetry.days import SECONDS_PER_DAY, natural_key
+
+DPI = 100
+# Pixel sizes (width, height); the tests read them back from the PNG headers.
+MODULE_SIZE = (1400, 1500)
+OVERVIEW_SIZE = (1400, 900)
+PHASES_SIZE = (1400, 600)
+# A pause of at most this long never breaks a line (signals come every 7-9 s).
+MIN_GAP_SECONDS = 60
+# Width of a heat-map cell: 288 slots a day, fine enough to show bursts.
+SLOT_SECONDS = 300
+MISSING_COLOUR = "#e6e6e6"
+_COLOURS = [f"C{i % 10}" for i in range(64)]
+LAYOUT = {"left": 0.07, "right": 0.84, "top": 0.93, "bottom": 0.08, "hspace": 0.3}
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One stacked panel of a module figure: which series, what unit, how tall a span at least."""
+
+    title: str
+    ylabel: str
+    picks: Callable[[str], bool]
+    min_span: float
+
+
+MODULE_PANELS = (
+    Panel(
+        "Module and battery voltage",
+        "Voltage (V)",
+        lambda s: s == "module_voltage" or s.startswith("battery_voltage__"),
+        1.0,
+    ),
+    Panel("Module current", "Current (A)", lambda s: s == "module_current", 2.0),
+    Panel("State of charge", "State of charge (%)", lambda s: s == "module_state_of_charge", 5.0),
+    Panel(
+        "Module and sensor temperatures",
+        "Temperature (°C)",
+        lambda s: s == "module_temperature" or s.startswith("battery_sensor_temperature__"),
+        2.0,
+    ),
+)
+
+
+def plot_all(
+    output: Path,
+    *,
+    phase: str | None = None,
+    module: str | None = None,
+    date: str | None = None,
+    quiet: bool = False,
+    threads: int | None = None,
+    memory_limit: str | None = None,
+) -> list[Path]:
+    """Draw every plot of the output folder (or the chosen phase/module/date).
+
+    `phase`/`module` narrow the module figures and skip the per-day figures
+    (they show every module); `date` narrows everything. Returns the PNGs
+    written, each replaced atomically under `output/plots/<date>/`.
+    """
+    root = Path(output)
+    _check_outputs(root)
+    con = connect(threads=threads, memory_limit=memory_limit)
+    try:
+        runner = SqlRunner(con, "telemetry/plots")
+        chosen = _list_files(runner, root, phase, module, date)
+        module_days = [f for f in chosen if f.dataset == "modules"]
+        if not module_days:
+            raise EtlError(f"no module day files in {root / 'modules'}{_describe_filter(phase, module, date)}")
+        day_names = [] if phase is not None or module is not None else sorted({f.date for f in module_days})
+        bar = progress(total=len(module_days) + len(day_names), desc="plots", unit="plot", quiet=quiet)
+        made: list[Path] = []
+        try:
+            for item in module_days:
+                made.append(plot_module_day(runner, root, item))
+                bar.update(1)
+            for day in day_names:
+                files = _list_files(runner, root, None, None, day)
+                made.append(plot_soc_overview(runner, root, day, [f for f in files if f.dataset == "modules"]))
+                phases = [f for f in files if f.dataset == "phases"]
+                if phases:
+                    made.append(plot_phase_currents(runner, root, day, phases))
+                bar.update(1)
+        finally:
+            bar.close()
+    finally:
+        con.close()
+    return made
+
+
+@dataclass(frozen=True)
+class DayFile:
+    dataset: str
+    phase: str | None
+    module: str | None
+    date: str
+    path: str
+
+
+def _check_outputs(root: Path) -> None:
+    """Say clearly why there is nothing to plot: no folder, no run, or the hourly layout."""
+    if not root.is_dir():
+        raise EtlError(f"output folder not found: {root} (run the telemetry pipeline first)")
+    if (root / "modules").is_dir():
+        return
+    layout = _summary_layout(root)
+    if layout == "hourly":
+        raise EtlError(
+            f"{root} was written with --layout hourly ({{phase}}_{{module}}/YYYY/MM/DD/HH.parquet); "
+            f"the plots read the hive layout only (modules/phase=P/module=M/date=D/): "
+            f"run the telemetry pipeline again with --layout hive into another folder"
+        )
+    raise EtlError(
+        f"no telemetry outputs in {root} (no modules/ folder): "
+        f"run `python etl_process.py --input data/ --output {root}` first"
+    )
+
+
+def _summary_layout(root: Path) -> str | None:
+    try:
+        return json.loads((root / "_summary.json").read_text())["settings"]["layout"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _list_files(
+    runner: SqlRunner, root: Path, phase: str | None, module: str | None, date: str | None
+) -> list[DayFile]:
+    rows = runner.fetch(
+        "01_list_files.sql",
+        {"root": str(root.resolve()), "phase": phase, "module": module, "date": date},
+    )
+    return [DayFile(*row) for row in rows]
+
+
+def _describe_filter(phase: str | None, module: str | None, date: str | None) -> str:
+    parts = [f"{name}={value}" for name, value in (("phase", phase), ("module", module), ("date", date)) if value]
+    return " match " + ", ".join(parts) if parts else ""
+
+
+# --- figures -----------------------------------------------------------------
+
+
+def plot_module_day(runner: SqlRunner, root: Path, item: DayFile) -> Path:
+    """Five stacked panels on one UTC day: voltages, current, SoC, temperatures, cells."""
+    runner.execute("02_stage_module_day.sql", {"path": item.path})
+    series = _fetch_series(runner)
+    figure, canvas = _figure(MODULE_SIZE, top=0.95, bottom=0.045)
+    axes = figure.subplots(len(MODULE_PANELS) + 1, 1, sharex=True)
+    for ax, panel in zip(axes, MODULE_PANELS, strict=False):
+        names = sorted((s for s in series if panel.picks(s)), key=_series_order)
+        for name in names:
+            t, v = series[name]
+            ax.plot(t, v, marker=".", markersize=3, linewidth=1.2, label=series_label(name))
+        _finish_panel(ax, panel.title, panel.ylabel, panel.min_span, bool(names))
+    _draw_cells(axes[-1], series)
+    day_start = _day_start(item.date)
+    _time_axis(axes[-1], day_start, item.date)
+    figure.suptitle(f"Phase {item.phase}, module {item.module} — {item.date} (UTC)", fontsize=16)
+    return _save(figure, canvas, root / "plots" / item.date / f"module_p{_safe(item.phase)}_m{_safe(item.module)}.png")
+
+
+def _draw_cells(ax: Axes, series: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+    has_cells = "cell_voltage_mean" in series
+    if has_cells:
+        t, mean = series["cell_voltage_mean"]
+        _, low = series["cell_voltage_min"]
+        _, high = series["cell_voltage_max"]
+        counts = series["cell_count"][1]
+        most = int(np.nanmax(counts)) if np.isfinite(counts).any() else 0
+        ax.fill_between(t, low, high, color="tab:blue", alpha=0.25, linewidth=0, label="min–max spread")
+        ax.plot(t, low, color="tab:blue", linewidth=0.8, marker="v", markersize=3, label="lowest cell")
+        ax.plot(t, high, color="tab:blue", linewidth=0.8, marker="^", markersize=3, label="highest cell")
+        ax.plot(t, mean, color="black", linewidth=1.4, marker=".", markersize=4, label=f"mean of up to {most} cells")
+    _finish_panel(ax, "Cell voltages across the battery's cells", "Cell voltage (V)", 0.02, has_cells)
+
+
+def plot_soc_overview(runner: SqlRunner, root: Path, day: str, files: list[DayFile]) -> Path:
+    """Heat map: every module (rows) by 5-minute slot (columns), colour = SoC in %."""
+    day_start = _day_start(day)
+    rows = runner.fetch(
+        "04_select_soc_overview.sql",
+        {"paths": [f.path for f in files], "day_start": day_start, "slot_seconds": SLOT_SECONDS},
+    )
+    modules = [(f.phase, f.module) for f in files]
+    index = {key: i for i, key in enumerate(modules)}
+    grid = np.full((len(modules), SECONDS_PER_DAY // SLOT_SECONDS), np.nan)
+    for phase, module, slot, soc in rows:
+        grid[index[(phase, module)], slot] = soc
+    figure, canvas = _figure(OVERVIEW_SIZE, left=0.12, right=0.97, top=0.9)
+    ax = figure.subplots()
+    start = mdates.date2num(dt.datetime.fromtimestamp(day_start, dt.UTC))
+    image = ax.imshow(
+        np.ma.masked_invalid(grid),
+        aspect="auto",
+        interpolation="nearest",
+        cmap=_colormap(),
+        vmin=0,
+        vmax=100,
+        extent=(start, start + 1, len(modules) - 0.5, -0.5),
+    )
+    ax.set_yticks(range(len(modules)), [f"phase {p}, module {m}" for p, m in modules])
+    ax.set_ylabel("Module")
+    colourbar = figure.colorbar(image, ax=ax, pad=0.01)
+    colourbar.set_label("State of charge (%)", fontsize=12)
+    ax.set_title(
+        f"State of charge of every module — {day} (UTC)\n{SLOT_SECONDS // 60}-minute means; grey = no reading",
+        fontsize=14,
+    )
+    _time_axis(ax, day_start, day)
+    return _save(figure, canvas, root / "plots" / day / "overview_soc.png")
+
+
+def plot_phase_currents(runner: SqlRunner, root: Path, day: str, files: list[DayFile]) -> Path:
+    """One panel per phase, stacked on the same UTC day axis and the same current scale.
+
+    Separate panels rather than one: the phases often carry nearly the same
+    current, and overlaid lines would hide each other.
+    """
+    runner.execute("03_stage_phase_currents.sql", {"paths": [f.path for f in files]})
+    series = _fetch_series(runner)
+    phases = sorted({f.phase or "" for f in files}, key=_series_order)
+    figure, canvas = _figure(PHASES_SIZE, top=0.9, bottom=0.1, hspace=0.15)
+    axes = figure.subplots(len(phases), 1, sharex=True, sharey=True, squeeze=False)[:, 0]
+    for ax, phase, colour in zip(axes, phases, _COLOURS, strict=False):
+        if phase in series:
+            t, v = series[phase]
+            ax.plot(t, v, marker=".", markersize=3, linewidth=1.2, color=colour, label=f"phase {phase}")
+        _finish_panel(ax, "", "Current (A)", 2.0, phase in series)
+        if phase not in series:
+            ax.text(0.01, 0.85, f"phase {phase}", transform=ax.transAxes, color="grey")
+    figure.suptitle(f"Phase currents — {day} (UTC)", fontsize=14)
+    _time_axis(axes[-1], _day_start(day), day)
+    return _save(figure, canvas, root / "plots" / day / "phase_currents.png")
+
+
+# --- helpers -----------------------------------------------------------------
+
+
+def _fetch_series(runner: SqlRunner) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The staged points as (times, values) per series, with NaN where a line must stop."""
+    rows = runner.fetch("05_select_points.sql", {"min_gap_seconds": MIN_GAP_SECONDS})
+    grouped: dict[str, list[tuple[float, float, bool]]] = {}
+    for name, t, value, breaks in rows:
+        grouped.setdefault(name, []).append((t, value, breaks))
+    return {name: with_breaks(points) for name, points in grouped.items()}
+
+
+def with_breaks(points: Iterable[tuple[float, float, bool]]) -> tuple[np.ndarray, np.ndarray]:
+    """Epoch seconds and values as datetime64 and float arrays, a NaN before each break."""
+    t_out: list[float] = []
+    v_out: list[float] = []
+    for t, value, breaks in points:
+        if breaks and t_out:
+            t_out.append(t)
+            v_out.append(np.nan)
+        t_out.append(t)
+        v_out.append(value)
+    times = (np.asarray(t_out, dtype=np.float64) * 1000).astype("int64").astype("datetime64[ms]")
+    return times, np.asarray(v_out, dtype=np.float64)
+
+
+def series_label(name: str) -> str:
+    """A legend entry; the panel title already says what is measured.
+
+    `module_voltage` -> `module`; `battery_sensor_temperature__battery_1__sensor_2`
+    -> `battery 1, sensor 2`; `phase_current` (no place) -> `phase current`.
+    """
+    base, *where = name.split("__")
+    if where:
+        return ", ".join(part.replace("_", " ") for part in where)
+    if base.startswith("module_"):
+        return "module"
+    return base.replace("_", " ")
+
+
+def _series_order(name: str) -> list[tuple[int, object]]:
+    """Module signals first, then batteries/sensors in natural order (2 before 10)."""
+    return [(0 if name.startswith("module_") else 1, ""), *natural_key(name)]
+
+
+def _finish_panel(ax: Axes, title: str, ylabel: str, min_span: float, has_data: bool) -> None:
+    ax.set_title(title, fontsize=12, loc="left")
+    ax.set_ylabel(ylabel, fontsize=11)
+    ax.grid(alpha=0.3)
+    if not has_data:
+        ax.text(0.5, 0.5, "no readings this day", transform=ax.transAxes, ha="center", va="center", color="grey")
+        return
+    low, high = ax.get_ylim()
+    if high - low < min_span:
+        middle = (high + low) / 2
+        ax.set_ylim(middle - min_span / 2, middle + min_span / 2)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=9, frameon=False)
+
+
+def _time_axis(ax: Axes, day_start: int, day: str) -> None:
+    start = dt.datetime.fromtimestamp(day_start, dt.UTC).replace(tzinfo=None)
+    ax.set_xlim(np.datetime64(start, "ms"), np.datetime64(start + dt.timedelta(days=1), "ms"))
+    ax.xaxis.set_major_locator(mdates.HourLocator(byhour=range(0, 24, 2)))
+    ax.xaxis.set_minor_locator(mdates.HourLocator())
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))
+    ax.set_xlabel(f"Time (UTC) on {day}", fontsize=11)
+
+
+def _day_start(day: str) -> int:
+    return int(dt.datetime.combine(dt.date.fromisoformat(day), dt.time(), dt.UTC).timestamp())
+
+
+def _colormap() -> Colormap:
+    from matplotlib import colormaps
+
+    return colormaps["viridis"].with_extremes(bad=MISSING_COLOUR)
+
+
+def _figure(size: tuple[int, int], **margins: float) -> tuple[Figure, FigureCanvasAgg]:
+    """A figure with fixed margins (legends sit in the right margin).
+
+    Fixed margins rather than constrained layout: the layout engine measured
+    every tick label of the stacked panels and took half the drawing time.
+    """
+    figure = Figure(figsize=(size[0] / DPI, size[1] / DPI), dpi=DPI)
+    figure.subplots_adjust(**{**LAYOUT, **margins})
+    return figure, FigureCanvasAgg(figure)
+
+
+def _safe(value: str | None) -> str:
+    """A partition value as a piece of a file name."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", value or "none")
+
+
+def _save(figure: Figure, canvas: FigureCanvasAgg, path: Path) -> Path:
+    """Write the PNG beside its final name and rename it: never a half-written plot."""
+    with atomic_outputs(path) as (tmp,):
+        figure.savefig(tmp, format="png")
+    return path

@@ -1,0 +1,79 @@
+{#-
+    Makes: a parquet copy of one CSV, JSON or odd-typed parquet input in the
+    canonical long schema
+    (timestamp BIGINT, payload_type, value and tags as text, tags a list of
+    [key, value] pairs), with each reading's source line, so that every later
+    step reads one format and the same readings give the same output.
+    From: the CSV (read_csv_auto), JSON / JSON-lines or parquet input $source.
+    Parameters: $source; jinja: format ('csv', 'json' or 'parquet'), target
+    (the parquet path).
+    CSV: the dialect is fixed (comma, double quotes, a header; `csv_columns`
+    are the header's names, all read as text) rather than sniffed, because a
+    sniffer can misread a file with a broken line instead of reporting it;
+    a malformed line stops the statement with DuckDB's error naming the line.
+-#}
+copy (
+    with raw as (
+        {%- if format == 'csv' %}
+        select
+            *,
+            row_number() over () + 1 as source_line
+        from read_csv_auto(
+            $source,
+            header = true,
+            auto_detect = false,
+            delim = ',',
+            quote = '"',
+            escape = '"',
+            strict_mode = true,
+            columns = {
+                {%- for column in csv_columns %}
+                {{ column | literal }}: 'VARCHAR'{{ "," if not loop.last }}
+                {%- endfor %}
+            }
+        )
+        {%- elif format == 'parquet' %}
+        select
+            *,
+            file_row_number + 1 as source_line
+        from read_parquet($source, file_row_number = true)
+        {%- else %}
+        select
+            *,
+            row_number() over () as source_line
+        from read_json(
+            $source,
+            format = 'auto',
+            columns = {
+                timestamp: 'VARCHAR',
+                payload_type: 'VARCHAR',
+                value: 'JSON',
+                tags: 'JSON'
+            }
+        )
+        {%- endif %}
+    ),
+
+    final as (
+        select
+            try_cast(timestamp as bigint) as timestamp,
+            payload_type::varchar as payload_type,
+            {%- if format == 'csv' %}
+            value::varchar as value,
+            coalesce(nullif(tags::varchar, '')::json, '[]')::varchar[][] as tags,
+            {%- elif format == 'parquet' %}
+            value::varchar as value,
+            tags,
+            {%- else %}
+            case
+                when json_type(value) = 'VARCHAR' then value ->> '$'
+                else value::varchar
+            end as value,
+            coalesce(tags, '[]')::varchar[][] as tags,
+            {%- endif %}
+            source_line
+        from raw
+    )
+
+    select * from final
+) to {{ target | literal }} (format parquet, compression zstd)

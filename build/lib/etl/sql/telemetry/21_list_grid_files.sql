@@ -1,0 +1,47 @@
+{#-
+    Makes: the files day_grid is written as, one per series and partition
+    (the day, or an hour of it): the series, its key values, the partition
+    value as text, and the partition's first and last slot.
+    From: day_grid (20_build_grid.sql), and day_signals for the key values
+    of each series when day_grid does not carry them.
+    Parameters: jinja: dataset, keys (series columns), partition ('date' or
+    'hour'), keyed (bool: day_grid carries the keys, as when patching).
+    Every series has all 17,280 slots of the day, so a partition starts at
+    each slot that is a multiple of its length; reading only those rows
+    avoids grouping the whole grid. The writer checks each file's row count.
+-#}
+{%- set slots = 720 if partition == "hour" else 17280 %}
+{%- set holder = "starts" if keyed else "k" %}
+with starts as (
+    select *
+    from day_grid
+    where slot % {{ slots }} = 0
+),
+{%- if not keyed %}
+
+series_keys as (
+    select distinct
+        series,
+        {%- for key in keys %}
+        {{ key | ident }},
+        {%- endfor %}
+    from day_signals
+    where dataset = {{ dataset | literal }}
+),
+{%- endif %}
+
+final as (
+    select
+        starts.series,
+        [{% for key in keys %}{{ holder }}.{{ key | ident }}{{ ", " if not loop.last }}{% endfor %}]::varchar[] as key_values,
+        starts.{{ partition | ident }}::varchar as partition_value,
+        starts.slot as first_slot,
+        starts.slot + {{ slots - 1 }} as last_slot
+    from starts
+    {%- if not keyed %}
+    inner join series_keys as k on starts.series = k.series
+    {%- endif %}
+)
+
+select * from final
+order by series, first_slot
