@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import re
+from pathlib import Path
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h)?\s*$", re.IGNORECASE)
 
@@ -66,3 +67,14 @@ def parse_local_time(text: str) -> dt.datetime:
     if value.tzinfo is not None:
         raise argparse.ArgumentTypeError(f"{text!r}: give the time as written in the logs, without a zone")
     return value
+
+
+def location(text: str) -> Path | str:
+    """A local folder, or an object store location `s3://bucket/prefix` (kept as text)."""
+    if text.startswith("s3://"):
+        if not text[len("s3://") :].split("/", 1)[0]:
+            raise argparse.ArgumentTypeError(f"not an S3 location: {text!r} (expected s3://bucket/prefix)")
+        return text
+    if "://" in text:
+        raise argparse.ArgumentTypeError(f"{text!r}: only local folders and s3:// locations are supported")
+    return Path(text)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
 import duckdb
 import pytest
@@ -96,3 +99,117 @@ def _misordered_files(root: Path) -> dict[str, int]:
 @pytest.fixture
 def misordered_files():
     return _misordered_files
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """An S3 stand-in on 127.0.0.1 (moto's server), and the AWS variables that point at it.
+
+    Session-wide, and started before any Dask cluster of the tests, so that
+    the clusters' worker processes inherit the variables.
+    """
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    env = {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL": f"http://{host}:{port}",
+    }
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    try:
+        yield SimpleNamespace(env=env, endpoint=env["AWS_ENDPOINT_URL"])
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        server.stop()
+
+
+@pytest.fixture
+def s3(s3_server):
+    """Two fresh buckets for one test (raw inputs, outputs) and helpers to move files in and out."""
+    import boto3
+    import pyarrow.fs as pafs
+
+    from etl.core.storage import s3_filesystem
+
+    client = boto3.client("s3", endpoint_url=s3_server.endpoint)
+    tag = uuid.uuid4().hex[:10]
+    raw, clean = f"raw-{tag}", f"clean-{tag}"
+    client.create_bucket(Bucket=raw)
+    client.create_bucket(Bucket=clean)
+
+    def upload(local: Path, url: str) -> None:
+        pafs.copy_files(str(local), url.removeprefix("s3://").rstrip("/"), pafs.LocalFileSystem(), s3_filesystem())
+
+    def keys(bucket: str) -> list[str]:
+        pages = client.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+        return sorted(o["Key"] for page in pages for o in page.get("Contents", []) if not o["Key"].endswith("/"))
+
+    return SimpleNamespace(
+        raw=f"s3://{raw}", clean=f"s3://{clean}", client=client, upload=upload, keys=keys, env=s3_server.env
+    )
+
+
+@pytest.fixture(scope="session")
+def dask_cluster(s3_server):
+    """A LocalCluster of two worker processes, one thread each, for the whole session."""
+    from distributed import LocalCluster
+
+    cluster = LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, memory_limit="2GiB"
+    )
+    try:
+        yield cluster
+    finally:
+        cluster.close()
+
+
+def _published_copy(output: str, target: Path) -> dict[str, bytes]:
+    """Every published file of an output, read through its state, by its layout name."""
+    from etl.core.storage import ObjectStore, is_remote
+    from etl.pipelines.telemetry.publishing import published_files
+    from etl.pipelines.telemetry.state import STATE_NAME, WORK_DIR, State
+
+    if is_remote(output):
+        store = ObjectStore(output)
+        state = State.load(f"{output}/{WORK_DIR}/{STATE_NAME}", store=store.child(WORK_DIR))
+    else:
+        state = State.load(Path(output) / WORK_DIR / STATE_NAME)
+    files = {}
+    for _, day in published_files(state, output).items():
+        for name, place in day.items():
+            if is_remote(place):
+                files[name] = ObjectStore(place.rsplit("/", 1)[0]).read(place.rsplit("/", 1)[1])
+            else:
+                files[name] = Path(place).read_bytes()
+    return files
+
+
+@pytest.fixture
+def published_copy():
+    return _published_copy
+
+
+def _local_files(root: Path) -> dict[str, bytes]:
+    """Every day file of a local output by its layout name (state, views, summary and links left out)."""
+    skipped = {".telemetry"}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*.parquet"))
+        if not skipped & set(p.relative_to(root).parts)
+        and not p.is_symlink()
+        and root.name not in p.relative_to(root).parts
+    }
+
+
+@pytest.fixture
+def local_files():
+    return _local_files

@@ -6,6 +6,7 @@ never reads or writes the run state."""
 from __future__ import annotations
 
 import shutil
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,6 +14,7 @@ from urllib.parse import quote
 
 from etl.core.engine import SqlRunner
 from etl.core.errors import EtlError
+from etl.core.storage import is_remote
 from etl.pipelines.telemetry.days import (
     DATASETS,
     GRID_ROWS_PER_DAY,
@@ -24,6 +26,7 @@ from etl.pipelines.telemetry.days import (
 )
 from etl.pipelines.telemetry.patching import patched_stats, published_by_dataset
 from etl.pipelines.telemetry.placing import day_stats, place_day
+from etl.pipelines.telemetry.transfer import deliver, local_entries, published_files, scratch_root
 
 if TYPE_CHECKING:
     from etl.pipelines.telemetry.pipeline import Settings
@@ -33,37 +36,51 @@ def build_day(
     runner: SqlRunner,
     job: DayJob,
     settings: Settings,
-    output: Path,
-    scratch: Path,
     retune: Callable[[], None] = lambda: None,
 ) -> BuiltDay:
-    """Place the day's readings and write its files into the scratch folder.
+    """Build the day in a folder of its own under the scratch folder, and
+    hand its files over (transfer.deliver).
 
-    `retune` runs before each big step: it lets the day take more threads
-    when other days finish.
+    Each attempt has its own folder, so a day built again elsewhere (a lost
+    worker) never meets the files of an earlier attempt. `retune` runs
+    before each big step: it lets the day take more threads when other days
+    finish.
     """
+    work = scratch_root(job) / f"{job.system + '-' if job.system else ''}{job.date}.{uuid.uuid4().hex[:8]}"
+    try:
+        built = _build(runner, job, settings, retune, work)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    shutil.rmtree(work / "in", ignore_errors=True)
+    if is_remote(job.output):
+        shutil.rmtree(work, ignore_errors=True)
+    return built
+
+
+def _build(runner: SqlRunner, job: DayJob, settings: Settings, retune: Callable[[], None], work: Path) -> BuiltDay:
     retune()
     date = job.date
+    entries = local_entries(job, work / "in" / "inputs")
+    published_path = published_files(job, work / "in" / "published")
     bounds = {"day_start": job.day * SECONDS_PER_DAY, "day_end": (job.day + 1) * SECONDS_PER_DAY}
     patch = job.patch
     if patch:
         window = {"day_start": patch["window_start"], "day_end": bounds["day_end"]}
         before = (
-            day_stats(place_day(runner, job.entries, patch["old_inputs"], window, settings))
+            day_stats(place_day(runner, entries, patch["old_inputs"], window, settings))
             if patch["old_inputs"]
             else None
         )
         stats = patched_stats(
             job.published["stats"],
             before,
-            day_stats(place_day(runner, job.entries, patch["inputs"], window, settings)),
+            day_stats(place_day(runner, entries, patch["inputs"], window, settings)),
         )
     else:
-        stats = day_stats(place_day(runner, job.entries, list(job.inputs), bounds, settings))
+        stats = day_stats(place_day(runner, entries, list(job.inputs), bounds, settings))
 
-    day_dir = scratch / date
-    if day_dir.exists():
-        shutil.rmtree(day_dir)
+    day_dir = work / "out"
     day_dir.mkdir(parents=True)
     columns: dict[str, list[dict[str, Any]]] = {}
     series: dict[str, int] = {}
@@ -74,7 +91,7 @@ def build_day(
         series[dataset] = count
     published: dict[str, list[str]] = {}
     if patch:
-        published = published_by_dataset(runner, output, job.published["outputs"], columns)
+        published = published_by_dataset(runner, published_path, job.published["outputs"], columns)
     for dataset, keys in DATASETS.items():
         if dataset not in columns:
             continue
@@ -99,7 +116,7 @@ def build_day(
         kept = bool(patch) and old_rejects in job.published["outputs"]
         runner.execute(
             "23_write_rejects.sql",
-            {**(patch or {}), "published": str(output / old_rejects)},
+            {**(patch or {}), "published": published_path(old_rejects) if kept else ""},
             target=str(day_dir / "_rejects.parquet"),
             kept=kept,
         )
@@ -107,7 +124,9 @@ def build_day(
     written = published_names(day_dir, date, settings.layout)
     rows = row_counts(runner, written)
     check_grid(written, rows, settings.layout)
-    return BuiltDay(job, written, rows, stats)
+    delivered = deliver(job, written)
+    location = {name: place for place, name in delivered.items()}
+    return BuiltDay(job, delivered, {location[written[path]]: n for path, n in rows.items()}, stats)
 
 
 def pivot_groups(columns: list[dict[str, Any]], grid_rows: int) -> list[list[dict[str, Any]]]:

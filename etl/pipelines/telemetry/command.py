@@ -6,9 +6,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
-from etl.core.options import HelpFormatter, parse_date, parse_duration, positive_int
+from etl.core.errors import EtlError
+from etl.core.options import HelpFormatter, location, parse_date, parse_duration, positive_int
 from etl.core.progress import say
+from etl.core.storage import is_remote
 
 ORDER = 10
 
@@ -18,11 +21,23 @@ examples:
   python etl_process.py telemetry --input data/ --output output/ --layout hourly
   python etl_process.py telemetry --input data/ --output output/ --fill forward --max-gap 30s
   python etl_process.py telemetry --input data/ --output output/ --on-bad-file skip --full-refresh
+  python etl_process.py --input data/ --output output/ --cluster local:2
+  python etl_process.py --input s3://raw/system-0001/ --output s3://clean/system-0001/ --cluster tcp://sched:8786
+  python etl_process.py --input s3://raw/fleet/ --output s3://clean/fleet/ --fleet --cluster tcp://sched:8786
 
 Outputs: output/modules/phase=P/module=M/date=YYYY-MM-DD/data_0.parquet,
 output/phases/phase=P/date=.../, output/system/date=.../, rejected readings in
 output/_rejects/, the run summary in output/_summary.json. Re-running only
-recomputes the days whose input files changed.
+recomputes the days whose input files changed. In an s3:// output each file
+is an object named after its build (data_0.<build>.parquet) and the day's
+state record says which: read them with telemetry-files. S3 takes the AWS_*
+variables (AWS_ENDPOINT_URL for any S3-compatible store); see docs/scale.md.
+"""
+
+FILES_EXAMPLES = """\
+examples:
+  python etl_process.py telemetry-files --output output/ --dataset modules --date 2024-06-05
+  python etl_process.py telemetry-files --output s3://fleet-data/out/system-0001/
 """
 
 GENERATE_EXAMPLES = """\
@@ -59,8 +74,16 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         epilog=RUN_EXAMPLES,
         formatter_class=HelpFormatter,
     )
-    p.add_argument("--input", type=Path, default=Path("data"), help="folder of raw day files, searched recursively")
-    p.add_argument("--output", type=Path, default=Path("output"), help="output folder")
+    p.add_argument(
+        "--input",
+        type=location,
+        default=Path("data"),
+        metavar="DIR_OR_S3",
+        help="folder (or s3://bucket/prefix/) of raw day files, searched recursively",
+    )
+    p.add_argument(
+        "--output", type=location, default=Path("output"), metavar="DIR_OR_S3", help="output folder or s3:// prefix"
+    )
     p.add_argument(
         "--layout",
         choices=("hive", "hourly"),
@@ -93,8 +116,37 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         help="fail: stop at a bad input file; skip: quarantine it, list it in the summary, go on",
     )
     p.add_argument("--full-refresh", action="store_true", help="rebuild every day, not only the changed ones")
-    p.add_argument("--plots", action="store_true", help="make the plots right after the run")
+    p.add_argument("--plots", action="store_true", help="make the plots right after the run (a local output)")
+    p.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="build the days on the Dask scheduler at ADDRESS (tcp://host:8786), or on a local cluster of N "
+        "worker processes started for the run (local[:N]; default: this machine's threads)",
+    )
+    p.add_argument(
+        "--fleet",
+        action="store_true",
+        help="the input holds one folder per system (<input>/<system_id>/YYYY/MM/DD/...): "
+        "each gets <output>/<system_id>/ with its own state; all days in one queue",
+    )
     p.set_defaults(func=run_command, memory_default="600MB")
+
+    f = subparsers.add_parser(
+        "telemetry-files",
+        parents=[common],
+        help="list the published day files of a telemetry output (local or s3://), through its state",
+        description=(
+            "Print where every published day file of a telemetry output is, one per line, read\n"
+            "from the output's state: for an s3:// output, the objects each day points to now,\n"
+            "so a reader never mixes two builds of a day. Filter by dataset and day."
+        ),
+        epilog=FILES_EXAMPLES,
+        formatter_class=HelpFormatter,
+    )
+    f.add_argument("--output", type=location, default=Path("output"), metavar="DIR_OR_S3", help="the telemetry output")
+    f.add_argument("--dataset", choices=("modules", "phases", "system", "_rejects"), help="only this dataset's files")
+    f.add_argument("--date", type=parse_date, help="only this UTC day (YYYY-MM-DD)")
+    f.set_defaults(func=files_command)
 
     g = subparsers.add_parser(
         "generate-telemetry",
@@ -153,8 +205,20 @@ def run_command(args: argparse.Namespace) -> int:
         threads=args.threads,
         memory_limit=args.memory_limit or args.memory_default,
         quiet=args.quiet,
+        cluster=args.cluster,
+        fleet=args.fleet,
     )
+    if args.plots and is_remote(args.output):
+        raise EtlError("--plots reads a local output folder; plot a downloaded copy of an s3:// output")
     summary = run(settings)
+    if args.fleet:
+        say_fleet(summary, args)
+        if args.plots:
+            from etl.pipelines.telemetry.plots import plot_all
+
+            for name in summary["systems"]:
+                plot_all(args.output / name, quiet=args.quiet)
+        return 0
     run_part = summary["run"]
     patched = f" ({len(run_part['days_patched'])} patched)" if run_part["days_patched"] else ""
     say(
@@ -169,6 +233,26 @@ def run_command(args: argparse.Namespace) -> int:
 
         made = plot_all(args.output, quiet=args.quiet)
         say(f"plots: {len(made)} file(s) in {args.output / 'plots'}", quiet=args.quiet)
+    return 0
+
+
+def say_fleet(summary: dict[str, Any], args: argparse.Namespace) -> None:
+    systems = summary["systems"].values()
+    written = sum(len(s["days_written"]) for s in systems)
+    unchanged = sum(s["days_unchanged"] for s in systems)
+    say(
+        f"telemetry: {len(summary['systems'])} system(s), {written} day(s) written, {unchanged} unchanged, "
+        f"{sum(s['rows_read'] for s in systems):,} rows read, {sum(s['quarantined'] for s in systems)} file(s) "
+        f"quarantined, {summary['wall_seconds']:.1f} s -> {args.output}",
+        quiet=args.quiet,
+    )
+
+
+def files_command(args: argparse.Namespace) -> int:
+    from etl.pipelines.telemetry.publishing import list_published
+
+    for place in list_published(args.output, dataset=args.dataset, date=args.date.isoformat() if args.date else None):
+        print(place)
     return 0
 
 

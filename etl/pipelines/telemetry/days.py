@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from etl.core.errors import EtlError
@@ -47,6 +46,14 @@ class DayJob:
     patch: dict[str, Any] | None
     # The day's published record when patching: its counts and files.
     published: dict[str, Any] | None
+    # The output (a local folder, or an s3:// URL) and the local folder the
+    # build writes into ("" for the worker's own temporary folder).
+    output: str = ""
+    scratch: str = ""
+    # Names the build's objects in an object store (transfer.build_id).
+    build: str = ""
+    # The system this day belongs to, in a fleet ("" for a single system).
+    system: str = ""
 
     @property
     def date(self) -> str:
@@ -55,9 +62,11 @@ class DayJob:
 
 @dataclass
 class BuiltDay:
+    """A built day: its files (location -> layout name), their rows, its counts."""
+
     job: DayJob
-    written: dict[Path, str]
-    rows: dict[Path, int]
+    written: dict[str, str]
+    rows: dict[str, int]
     stats: dict[str, Any]
 
 

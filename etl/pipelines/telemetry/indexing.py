@@ -4,11 +4,12 @@ changed, what each holds (inputs.py reads that), and which are quarantined."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from etl.core.engine import SqlRunner
 from etl.core.errors import EtlError
-from etl.pipelines.telemetry.inputs import BadFile, discover, index_files, signature
+from etl.core.storage import is_remote
+from etl.pipelines.telemetry.inputs import BadFile, Source, Staging, index_files, signature
 from etl.pipelines.telemetry.state import State
 from etl.pipelines.telemetry.summary import RunReport
 
@@ -17,47 +18,50 @@ if TYPE_CHECKING:
 
 
 def index_inputs(
-    runner: SqlRunner, state: State, settings: Settings, input_root: Path, staging: Path, report: RunReport
+    runner: SqlRunner, state: State, settings: Settings, source: Source, staging: Staging, report: RunReport
 ) -> None:
-    found = discover(input_root)
+    found = source.discover()
     for rel in [r for r in state.files if r not in found]:
-        forget_file(state, rel)
+        forget_file(state, rel, staging)
     for rel in [r for r in state.quarantined if r not in found]:
         del state.quarantined[rel]
-    todo = {}
-    for rel, path in found.items():
-        sig = signature(path)
+    todo = []
+    for rel, stat in found.items():
         known = state.files.get(rel) or state.quarantined.get(rel)
-        if known and known["size"] == sig["size"] and known["mtime_ns"] == sig["mtime_ns"]:
+        if known and known["size"] == stat.size and known["mtime_ns"] == stat.mtime_ns:
             continue
-        todo[rel] = path
+        todo.append(rel)
     if not todo:
         return
-    entries, bad = index_files(runner, todo, staging)
+    entries, bad = index_files(runner, source, todo, staging)
     report.files_indexed = len(todo)
     if bad and settings.on_bad_file == "fail":
         raise EtlError(bad_message(bad, settings.input))
     for item in bad:
-        quarantine(state, item, found[item.rel], report)
+        quarantine(state, item, signature(found[item.rel]), report, staging)
     for rel, entry in entries.items():
         state.quarantined.pop(rel, None)
         state.files[rel] = entry
     state.save()
 
 
-def bad_message(bad: list[BadFile], input_root: Path) -> str:
+def bad_message(bad: list[BadFile], input_root: Path | str) -> str:
     more = f" (and {len(bad) - 1} more bad file(s))" if len(bad) > 1 else ""
     first = bad[0]
-    return f"{input_root / first.rel}: {first.reason}{more}; use --on-bad-file skip to quarantine bad files and go on"
+    where = f"{input_root.rstrip('/')}/{first.rel}" if is_remote(input_root) else Path(input_root) / first.rel
+    return f"{where}: {first.reason}{more}; use --on-bad-file skip to quarantine bad files and go on"
 
 
-def quarantine(state: State, item: BadFile, path: Path, report: RunReport) -> None:
-    forget_file(state, item.rel)
-    state.quarantined[item.rel] = {**signature(path), "reason": item.reason}
+def quarantine(
+    state: State, item: BadFile, sig: dict[str, Any], report: RunReport, staging: Staging | None = None
+) -> None:
+    forget_file(state, item.rel, staging)
+    state.quarantined[item.rel] = {"size": sig["size"], "mtime_ns": sig["mtime_ns"], "reason": item.reason}
     report.newly_quarantined.append({"file": item.rel, "reason": item.reason})
 
 
-def forget_file(state: State, rel: str) -> None:
+def forget_file(state: State, rel: str, staging: Staging | None = None) -> None:
+    """Drop a file from the state, and its staged copy if it has one."""
     entry = state.files.pop(rel, None)
-    if entry and entry.get("staged"):
-        Path(entry["read_path"]).unlink(missing_ok=True)
+    if entry and entry.get("staged") and staging is not None:
+        staging.remove(entry["read_path"])

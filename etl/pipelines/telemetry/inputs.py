@@ -18,13 +18,14 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import duckdb
 
 from etl.core.engine import SqlRunner
 from etl.core.errors import EtlError
 from etl.core.files import discover as find_files
+from etl.core.storage import FileStat
 from etl.pipelines.telemetry.days import SECONDS_PER_DAY
 
 SUFFIXES = {".parquet": "parquet", ".csv": "csv", ".csv.gz": "csv", ".json": "json", ".jsonl": "json"}
@@ -59,9 +60,36 @@ def suffix_of(name: str) -> str | None:
     return next((s for s in sorted(SUFFIXES, key=len, reverse=True) if name.endswith(s)), None)
 
 
-def file_format(path: Path) -> str | None:
-    suffix = suffix_of(path.name)
+def file_format(name: str) -> str | None:
+    suffix = suffix_of(name)
     return SUFFIXES[suffix] if suffix else None
+
+
+class Source(Protocol):
+    """Where the input files are (a local folder or an object store)."""
+
+    def stat(self, rel: str) -> FileStat: ...
+    def footer_path(self, rel: str) -> Path:
+        """A local file whose parquet footer is the input's (its data need not be there)."""
+
+    def local_path(self, rel: str) -> Path:
+        """A local file holding the whole input."""
+
+    def read_path(self, rel: str) -> str:
+        """What a day build reads: a local path, or a URL a worker copies first."""
+
+
+class Staging(Protocol):
+    """Where canonical parquet copies of CSV and JSON inputs go."""
+
+    def target(self, rel: str) -> Path:
+        """The local file to write the copy of `rel` to."""
+
+    def commit(self, rel: str, path: Path) -> str:
+        """Make the copy readable by day builds; returns its read path."""
+
+    def remove(self, read_path: str) -> None:
+        """Delete a staged copy (its input is gone or quarantined)."""
 
 
 def discover(root: Path) -> dict[str, Path]:
@@ -72,9 +100,8 @@ def discover(root: Path) -> dict[str, Path]:
     return {path.relative_to(root).as_posix(): path for path in found}
 
 
-def signature(path: Path) -> dict[str, int]:
-    st = path.stat()
-    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+def signature(stat: FileStat) -> dict[str, int]:
+    return {"size": stat.size, "mtime_ns": stat.mtime_ns}
 
 
 def latest_plausible_timestamp() -> int:
@@ -83,28 +110,28 @@ def latest_plausible_timestamp() -> int:
 
 def index_files(
     runner: SqlRunner,
-    files: dict[str, Path],
-    staging: Path,
+    source: Source,
+    files: list[str],
+    staging: Staging,
 ) -> tuple[dict[str, dict[str, Any]], list[BadFile]]:
-    """Index `files` (rel -> path): rows, days and the path to read.
+    """Index `files` (names relative to the input root): rows, days and the path to read.
 
     Returns the entries of the good files and the bad ones with reasons.
     """
     entries: dict[str, dict[str, Any]] = {}
     bad: list[BadFile] = []
-    parquet = {rel: p for rel, p in files.items() if file_format(p) == "parquet"}
-    text = {rel: p for rel, p in files.items() if file_format(p) != "parquet"}
+    parquet = [rel for rel in files if file_format(rel) == "parquet"]
+    text = [rel for rel in files if file_format(rel) != "parquet"]
 
-    for rel, path in text.items():
+    for rel in text:
         try:
-            entries[rel] = _stage(runner, rel, path, file_format(path) or "csv", staging)
+            entries[rel] = _stage(runner, source, rel, file_format(rel) or "csv", staging)
         except BadFile as exc:
             bad.append(exc)
 
-    items = list(parquet.items())
-    for start in range(0, len(items), BATCH):
-        chunk = dict(items[start : start + BATCH])
-        for rel, outcome in _index_parquet_batch(runner, chunk, staging).items():
+    for start in range(0, len(parquet), BATCH):
+        chunk = parquet[start : start + BATCH]
+        for rel, outcome in _index_parquet_batch(runner, source, chunk, staging).items():
             if isinstance(outcome, BadFile):
                 bad.append(outcome)
             else:
@@ -113,32 +140,30 @@ def index_files(
 
 
 def _index_parquet_batch(
-    runner: SqlRunner, chunk: dict[str, Path], staging: Path
+    runner: SqlRunner, source: Source, chunk: list[str], staging: Staging
 ) -> dict[str, dict[str, Any] | BadFile]:
+    out: dict[str, dict[str, Any] | BadFile] = {}
     try:
-        footers = _footers(runner, list(chunk.values()))
-        schemas = _schemas(runner, list(chunk.values()))
-    except (duckdb.Error, EtlError):
+        paths = {rel: str(source.footer_path(rel)) for rel in chunk}
+        footers = _footers(runner, list(paths.values()))
+        schemas = _schemas(runner, list(paths.values()))
+    except (duckdb.Error, EtlError, OSError):
         # Some file in the batch is broken: find which, one at a time.
         if len(chunk) == 1:
-            rel, path = next(iter(chunk.items()))
-            return {rel: _unreadable(rel, path, runner)}
-        out: dict[str, dict[str, Any] | BadFile] = {}
-        for rel, path in chunk.items():
-            out.update(_index_parquet_batch(runner, {rel: path}, staging))
+            return {chunk[0]: _unreadable(runner, source, chunk[0])}
+        for rel in chunk:
+            out.update(_index_parquet_batch(runner, source, [rel], staging))
         return out
 
-    out = {}
-    for rel, path in chunk.items():
+    for rel in chunk:
         try:
-            problem = _schema_problem(schemas[str(path)])
+            problem = _schema_problem(schemas[paths[rel]])
             if problem == "stage":
-                out[rel] = _stage(runner, rel, path, "parquet", staging)
+                out[rel] = _stage(runner, source, rel, "parquet", staging)
                 continue
             if problem:
                 raise BadFile(rel, problem)
-            footer = footers.get(str(path))
-            out[rel] = _entry_from_footer(runner, rel, path, footer)
+            out[rel] = _entry_from_footer(runner, source, rel, footers.get(paths[rel]))
         except BadFile as exc:
             out[rel] = exc
     return out
@@ -180,10 +205,10 @@ def _schema_problem(types: dict[str, str]) -> str | None:
     return "stage"
 
 
-def _unreadable(rel: str, path: Path, runner: SqlRunner) -> BadFile:
-    if path.stat().st_size == 0:
+def _unreadable(runner: SqlRunner, source: Source, rel: str) -> BadFile:
+    if source.stat(rel).size == 0:
         return BadFile(rel, "empty file (0 bytes)")
-    return _read_every_column(runner, rel, str(path)) or BadFile(rel, "unreadable parquet footer")
+    return _read_every_column(runner, rel, str(source.local_path(rel))) or BadFile(rel, "unreadable parquet footer")
 
 
 def find_unreadable(runner: SqlRunner, entries: dict[str, dict[str, Any]]) -> list[BadFile]:
@@ -203,23 +228,27 @@ def _read_every_column(runner: SqlRunner, rel: str, path: str) -> BadFile | None
     return None
 
 
-def _entry_from_footer(runner: SqlRunner, rel: str, path: Path, footer: dict[str, Any] | None) -> dict[str, Any]:
+def _entry_from_footer(runner: SqlRunner, source: Source, rel: str, footer: dict[str, Any] | None) -> dict[str, Any]:
+    stat, read_path = source.stat(rel), source.read_path(rel)
     if footer is None or footer["missing_stats"] or footer["min_timestamp"] is None:
-        return _entry_from_scan(runner, rel, path, str(path), staged=False)
+        return _entry_from_scan(runner, rel, stat, source.local_path(rel), read_path, staged=False)
     days = list(range(footer["min_timestamp"] // SECONDS_PER_DAY, footer["max_timestamp"] // SECONDS_PER_DAY + 1))
     too_early = footer["min_timestamp"] < EARLIEST_TIMESTAMP
     too_late = footer["max_timestamp"] > latest_plausible_timestamp()
     if footer["null_timestamps"] or too_early or too_late or len(days) > 2:
-        return _entry_from_scan(runner, rel, path, str(path), staged=False)
+        return _entry_from_scan(runner, rel, stat, source.local_path(rel), read_path, staged=False)
     span = (footer["min_timestamp"], footer["max_timestamp"])
-    return _entry(path, str(path), footer["row_count"], days, span, staged=False)
+    return _entry(stat, read_path, footer["row_count"], days, span, staged=False)
 
 
-def _entry_from_scan(runner: SqlRunner, rel: str, path: Path, read_path: str, *, staged: bool) -> dict[str, Any]:
+def _entry_from_scan(
+    runner: SqlRunner, rel: str, stat: FileStat, path: Path, read_path: str, *, staged: bool
+) -> dict[str, Any]:
+    """Index a file by reading it (`path`, a local copy); day builds read `read_path`."""
     try:
         cur = runner.execute(
             "05_scan_file.sql",
-            {"path": read_path, "earliest": EARLIEST_TIMESTAMP, "latest": latest_plausible_timestamp()},
+            {"path": str(path), "earliest": EARLIEST_TIMESTAMP, "latest": latest_plausible_timestamp()},
             staged=staged,
         )
     except EtlError as exc:
@@ -240,17 +269,17 @@ def _entry_from_scan(runner: SqlRunner, rel: str, path: Path, read_path: str, *,
             f"(first at {unit} {scan['first_out_of_range_line']}: {scan['first_out_of_range_value']})",
         )
     span = (scan["min_timestamp"], scan["max_timestamp"])
-    return _entry(path, read_path, scan["row_count"], scan["epoch_days"] or [], span, staged=staged)
+    return _entry(stat, read_path, scan["row_count"], scan["epoch_days"] or [], span, staged=staged)
 
 
 def _entry(
-    path: Path, read_path: str, rows: int, days: Iterable[int], span: tuple[Any, Any], *, staged: bool
+    stat: FileStat, read_path: str, rows: int, days: Iterable[int], span: tuple[Any, Any], *, staged: bool
 ) -> dict[str, Any]:
     """What the state remembers of an input file. `span` is its first and
     last timestamp: a day that gets a late file is patched from the files
     whose span meets the late readings' time."""
     return {
-        **signature(path),
+        **signature(stat),
         "read_path": read_path,
         "staged": staged,
         "rows": int(rows),
@@ -259,13 +288,14 @@ def _entry(
     }
 
 
-def _stage(runner: SqlRunner, rel: str, path: Path, fmt: str, staging: Path) -> dict[str, Any]:
-    if path.stat().st_size == 0:
+def _stage(runner: SqlRunner, source: Source, rel: str, fmt: str, staging: Staging) -> dict[str, Any]:
+    stat = source.stat(rel)
+    if stat.size == 0:
         raise BadFile(rel, "empty file (0 bytes)")
-    staging.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha1(rel.encode()).hexdigest()[:16]
-    target = staging / f"{digest}.parquet"
-    tmp = staging / f"{digest}.parquet.tmp"
+    path = source.local_path(rel)
+    target = staging.target(rel)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".tmp")
     columns = _csv_header(rel, path) if fmt == "csv" else []
     try:
         runner.execute("04_stage_file.sql", {"source": str(path)}, format=fmt, target=str(tmp), csv_columns=columns)
@@ -273,7 +303,13 @@ def _stage(runner: SqlRunner, rel: str, path: Path, fmt: str, staging: Path) -> 
         tmp.unlink(missing_ok=True)
         raise BadFile(rel, f"cannot be read as {fmt.upper()}: {_duckdb_words(str(exc))}") from exc
     os.replace(tmp, target)
-    return _entry_from_scan(runner, rel, path, str(target), staged=True)
+    entry = _entry_from_scan(runner, rel, stat, target, str(target), staged=True)
+    return {**entry, "read_path": staging.commit(rel, target)}
+
+
+def staged_name(rel: str) -> str:
+    """The file name of an input's staged copy."""
+    return hashlib.sha1(rel.encode()).hexdigest()[:16] + ".parquet"
 
 
 def _csv_header(rel: str, path: Path) -> list[str]:

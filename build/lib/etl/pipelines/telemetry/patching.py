@@ -4,7 +4,7 @@ and the day's published files supply every bucket before them."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from etl.core.engine import SqlRunner
@@ -13,10 +13,11 @@ from etl.pipelines.telemetry.state import State
 
 if TYPE_CHECKING:
     from etl.pipelines.telemetry.pipeline import Settings
+    from etl.pipelines.telemetry.publishing import LocalOutput, ObjectOutput
 
 
 def patch_plan(
-    state: State, settings: Settings, output: Path, day: int, inputs: dict[str, list[int]]
+    state: State, settings: Settings, output: LocalOutput | ObjectOutput, day: int, inputs: dict[str, list[int]]
 ) -> dict[str, Any] | None:
     """How to patch a published day that only gained files, or None to rebuild it.
 
@@ -38,7 +39,7 @@ def patch_plan(
     spans = {rel: state.files[rel].get("span") for rel in inputs}
     if not new or any(span is None for span in spans.values()):
         return None
-    if not all((output / name).exists() for name in record.get("outputs", [])):
+    if not output.has(record):
         return None
     day_start, day_end = day * SECONDS_PER_DAY, (day + 1) * SECONDS_PER_DAY
     from_slot = (min(max(spans[rel][0], day_start) for rel in new) - day_start) // 5
@@ -81,14 +82,15 @@ def patched_stats(old: dict[str, Any], before: dict[str, Any] | None, after: dic
 
 
 def published_by_dataset(
-    runner: SqlRunner, output: Path, outputs: list[str], columns: dict[str, list[dict[str, Any]]]
+    runner: SqlRunner, local_path: Callable[[str], str], outputs: list[str], columns: dict[str, list[dict[str, Any]]]
 ) -> dict[str, list[str]]:
-    """The day's published grid files per dataset; adds their columns to `columns`."""
+    """The day's published grid files per dataset (local paths, by `local_path`
+    of each layout name); adds their columns to `columns`."""
     files: dict[str, list[str]] = {}
     for name in outputs:
         dataset = name.split("/", 1)[0]
         if dataset in DATASETS:
-            files.setdefault(dataset, []).append(str(output / name))
+            files.setdefault(dataset, []).append(local_path(name))
     for dataset, paths in files.items():
         known = {c["name"]: c for c in columns.setdefault(dataset, [])}
         for name, kind in runner.fetch("03_describe_parquet.sql", {"path": paths[0]}):

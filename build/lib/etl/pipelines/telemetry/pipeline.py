@@ -19,19 +19,25 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import time
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from etl.core.engine import SqlRunner, connect, parse_size
 from etl.core.errors import EtlError
+from etl.core.storage import ObjectStore, is_remote
+from etl.core.summary import RunClock
+from etl.pipelines.telemetry.fleet import fleet_summary, fleet_systems
 from etl.pipelines.telemetry.indexing import index_inputs
-from etl.pipelines.telemetry.planning import build_days, reset_if_needed
-from etl.pipelines.telemetry.publishing import write_views
+from etl.pipelines.telemetry.locations import LocalInputs, ObjectInputs
+from etl.pipelines.telemetry.planning import SystemRun, build_days, reset_if_needed
+from etl.pipelines.telemetry.publishing import LocalOutput, ObjectOutput
 from etl.pipelines.telemetry.scheduling import DayBuilds, LocalDays
-from etl.pipelines.telemetry.state import WORK_DIR, OutputLock, State, clean_scratch
-from etl.pipelines.telemetry.summary import RunReport, save_summary, telemetry_summary
+from etl.pipelines.telemetry.state import clean_scratch
+from etl.pipelines.telemetry.summary import RunReport, telemetry_summary
 
 # The SQL files, folder by folder, numbered in the order of their first use
 # in a run. A day whose signals the worker knows skips 11-15 and places in
@@ -85,8 +91,13 @@ PIPELINE_VERSION = 1
 
 @dataclass
 class Settings:
-    input: Path
-    output: Path
+    """One run. `input` and `output` are local folders or `s3://bucket/prefix`
+    locations; `cluster` is a Dask scheduler address or `local[:N]` (None:
+    build on this machine's threads); `fleet` reads one input folder per
+    system into one output folder per system."""
+
+    input: Path | str
+    output: Path | str
     layout: str = "hive"
     fill: str = "none"
     max_gap: dt.timedelta = dt.timedelta(seconds=30)
@@ -96,6 +107,8 @@ class Settings:
     threads: int | None = None
     memory_limit: str | None = "600MB"
     quiet: bool = False
+    cluster: str | None = None
+    fleet: bool = False
 
     def fingerprint(self) -> dict[str, Any]:
         """The settings that shape the outputs: a change rebuilds every day."""
@@ -109,39 +122,89 @@ class Settings:
 
 
 def run(settings: Settings) -> dict[str, Any]:
-    """Run the pipeline; returns the run summary (also written to `_summary.json`)."""
-    started = time.monotonic()
-    started_at = dt.datetime.now(dt.UTC)
-    output = settings.output.resolve()
-    input_root = settings.input.resolve()
-    if not input_root.exists():
-        raise EtlError(f"input folder not found: {settings.input}")
-    output.mkdir(parents=True, exist_ok=True)
-    work = output / WORK_DIR
-    with OutputLock(output):
-        scratch = work / "tmp"
-        clean_scratch(scratch)
-        state = State.load(work / "state.json")
-        reset_if_needed(state, settings, input_root, output)
-        report = RunReport()
+    """Run the pipeline; returns the run summary (also written to `_summary.json`).
+
+    With `fleet`, the input holds one folder per system and every system
+    gets its own output folder, state and summary; the summary returned
+    (and written at the top of the output) covers them all.
+    """
+    clock = RunClock()
+    targets = fleet_systems(settings) if settings.fleet else [("", settings)]
+    with ExitStack() as stack:
+        local = stack.enter_context(tempfile.TemporaryDirectory(prefix="etl-telemetry-"))
+        systems = [open_system(name, each, Path(local) / (name or "_"), stack) for name, each in targets]
+        work = systems[0].output.local if not settings.fleet else Path(local) / "_fleet"
+        con = connect(threads=settings.threads, memory_limit=settings.memory_limit, temp_directory=work / "spill")
         try:
-            con = connect(threads=settings.threads, memory_limit=settings.memory_limit, temp_directory=work / "spill")
-            try:
-                runner = SqlRunner(con, "telemetry")
-                index_inputs(runner, state, settings, input_root, work / "staged", report)
-                [(threads, memory)] = runner.fetch("07_read_limits.sql")
-            finally:
-                con.close()
-            budget = parse_size(settings.memory_limit or memory)
-
-            def start_builds(days: int) -> DayBuilds:
-                return LocalDays(settings, output, scratch, work / "spill", threads, budget, days)
-
-            build_days(state, settings, output, report, start_builds)
-            state.fold_journal()
+            runner = SqlRunner(con, "telemetry")
+            for system in systems:
+                source = open_source(place(system.settings.input), Path(local) / (system.name or "_") / "cache")
+                index_inputs(runner, system.state, system.settings, source, system.output.staging(), system.report)
+            [(threads, memory)] = runner.fetch("07_read_limits.sql")
         finally:
-            shutil.rmtree(scratch, ignore_errors=True)
-        write_views(output, state, settings)
-        summary = telemetry_summary(state, settings, report, started_at, time.monotonic() - started)
-        save_summary(output / "_summary.json", summary)
-    return summary
+            con.close()
+        budget = parse_size(settings.memory_limit or memory)
+        engine = stack.enter_context(open_engine(settings, work, threads, budget))
+        try:
+            build_days(systems, engine, quiet=settings.quiet)
+            for system in systems:
+                system.state.fold_journal()
+        finally:
+            for system in systems:
+                if system.output.scratch:
+                    shutil.rmtree(system.output.scratch, ignore_errors=True)
+        summaries = {}
+        for system in systems:
+            system.output.finish(system.state, system.settings)
+            summary = telemetry_summary(system.state, system.settings, system.report, clock.started_at, clock.seconds())
+            system.output.save_summary(summary)
+            summaries[system.name] = summary
+    if not settings.fleet:
+        return summaries[""]
+    return fleet_summary(settings, clock, summaries)
+
+
+def place(location: Path | str) -> Path | str:
+    """A local location made absolute; an s3:// location as a URL without a trailing slash."""
+    return str(location).rstrip("/") if is_remote(location) else Path(location).resolve()
+
+
+def open_system(name: str, settings: Settings, local: Path, stack: ExitStack) -> SystemRun:
+    """Lock one system's output, load its state, and check its input is there."""
+    input_root, output_root = place(settings.input), place(settings.output)
+    if not is_remote(input_root) and not Path(input_root).exists():
+        raise EtlError(f"input folder not found: {settings.input}")
+    if is_remote(output_root):
+        output: LocalOutput | ObjectOutput = ObjectOutput(ObjectStore(str(output_root)), local)
+    else:
+        output = LocalOutput(Path(output_root))
+    output.prepare()
+    stack.enter_context(output.lock())
+    if output.scratch:
+        clean_scratch(Path(output.scratch))
+    state = output.load_state()
+    reset_if_needed(state, settings, str(input_root), output)
+    return SystemRun(name, settings, output, state, RunReport())
+
+
+def open_source(location: Path | str, cache: Path) -> LocalInputs | ObjectInputs:
+    if is_remote(location):
+        return ObjectInputs(ObjectStore(str(location)), cache)
+    return LocalInputs(Path(location))
+
+
+@contextmanager
+def open_engine(settings: Settings, work: Path, threads: int, budget: int) -> Iterator[Callable[[int], DayBuilds]]:
+    """The day builds' engine: worker threads here, or a Dask cluster with `cluster`."""
+    if not settings.cluster:
+
+        def local_days(days: int) -> DayBuilds:
+            return LocalDays(settings, work / "spill", threads, budget, days)
+
+        yield local_days
+        return
+    # Dask loads only when a run asks for a cluster.
+    from etl.pipelines.telemetry.cluster import dask_days
+
+    with dask_days(settings, budget) as start:
+        yield start

@@ -64,10 +64,8 @@ class LocalDays:
     threads.
     """
 
-    def __init__(
-        self, settings: Settings, output: Path, scratch: Path, spill: Path, threads: int, memory_bytes: int, days: int
-    ) -> None:
-        self.settings, self.output, self.scratch = settings, output, scratch
+    def __init__(self, settings: Settings, spill: Path, threads: int, memory_bytes: int, days: int) -> None:
+        self.settings = settings
         self.slots = worker_count(threads, days, memory_bytes)
         self.share = ThreadShare(threads)
         self.workers = [DayWorker(self.share, memory_bytes // self.slots, spill / str(k)) for k in range(self.slots)]
@@ -78,7 +76,7 @@ class LocalDays:
     def submit(self, job: DayJob, *, waiting: int) -> None:
         worker = self.idle.pop()
         self.share.start(waiting=waiting)
-        future = self.pool.submit(worker.build, job, self.settings, self.output, self.scratch)
+        future = self.pool.submit(worker.build, job, self.settings)
         self.running[future] = (worker, job)
 
     def finished(self) -> list[Finished]:
@@ -146,21 +144,25 @@ class DayWorker:
     takes less CPU than on two, so the cores go further on separate days.
     """
 
-    def __init__(self, share: ThreadShare, memory_bytes: int, spill: Path) -> None:
+    def __init__(self, share: ThreadShare | None, memory_bytes: int, spill: Path) -> None:
+        """`share` None: the worker keeps one thread (a Dask worker's task)."""
         self.share = share
         self.threads = 1
         self.con = connect(threads=self.threads, memory_limit=f"{memory_bytes}B", temp_directory=spill)
         self.runner = SqlRunner(self.con, "telemetry")
         self.runner.execute("08_create_known_signals.sql")
 
-    def build(self, job: DayJob, settings: Settings, output: Path, scratch: Path) -> BuiltDay:
+    def build(self, job: DayJob, settings: Settings) -> BuiltDay:
         try:
-            return build_day(self.runner, job, settings, output, scratch, self.retune)
+            return build_day(self.runner, job, settings, self.retune)
         finally:
-            self.share.stop()
+            if self.share is not None:
+                self.share.stop()
 
     def retune(self) -> None:
         """Take this day's share of the threads, if it changed."""
+        if self.share is None:
+            return
         threads = self.share.each()
         if threads != self.threads:
             self.runner.execute("09_set_threads.sql", threads=threads)

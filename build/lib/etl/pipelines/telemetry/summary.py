@@ -10,11 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from etl.core.errors import EtlError
-from etl.core.files import write_json_atomic
 from etl.core.summary import check_balance, settings_record
 from etl.pipelines.telemetry.days import DATASETS
 from etl.pipelines.telemetry.inputs import suffix_of
@@ -57,24 +55,23 @@ class RunReport:
         return sum(stats["rejected_total"] for stats, _ in self.built.values())
 
 
-def save_summary(path: Path, summary: dict[str, Any]) -> None:
-    """Write the summary unless only the run's own facts changed.
+def summary_changed(old_text: str | None, summary: dict[str, Any]) -> bool:
+    """Whether the summary must be written: not when only the run's own facts changed.
 
     A re-run on unchanged input then rewrites no file at all; the summary on
     disk describes the outputs and the last run that changed them.
     """
     run_facts = ("started_at", "wall_seconds", "run")
-    if path.exists():
-        try:
-            old = json.loads(path.read_text(encoding="utf-8"))
-        except ValueError:
-            old = {}
-        same = {k: v for k, v in old.items() if k not in run_facts} == {
-            k: v for k, v in json.loads(json.dumps(summary, default=str)).items() if k not in run_facts
-        }
-        if same and not summary["run"]["days_written"] and not summary["run"]["days_removed"]:
-            return
-    write_json_atomic(path, summary)
+    if old_text is None:
+        return True
+    try:
+        old = json.loads(old_text)
+    except ValueError:
+        old = {}
+    same = {k: v for k, v in old.items() if k not in run_facts} == {
+        k: v for k, v in json.loads(json.dumps(summary, default=str)).items() if k not in run_facts
+    }
+    return not (same and not summary["run"]["days_written"] and not summary["run"]["days_removed"])
 
 
 def telemetry_summary(
