@@ -14,6 +14,11 @@ compare the ratios, which are taken within one run.
     python benchmarks/telemetry.py --real                 # ../shared/data/telemetry
     python benchmarks/telemetry.py --full-scale           # a generated 78-day export (~393 M rows)
     python benchmarks/telemetry.py --full-scale --days 10 # a smaller generated history
+    python benchmarks/telemetry.py --real --cluster local:2  # also (e): the same run on a Dask LocalCluster
+
+With --cluster it also times (e), the full run with the day builds on that
+Dask cluster, right after (b) on the same files, and prints (e)/(b) and
+whether the two outputs are byte-identical.
 """
 
 from __future__ import annotations
@@ -92,7 +97,7 @@ def link_days(source: Path, target: Path, days: list[Path]) -> None:
                 shutil.copy2(path, dest)
 
 
-def bench(name: str, source: Path, work: Path) -> None:
+def bench(name: str, source: Path, work: Path, cluster: str | None = None) -> None:
     days = sorted(p for p in source.glob("*/*/*") if p.is_dir())
     print(f"\n== {name}: {source} ({len(days)} day folders)", flush=True)
     # The runs read hard links of the source files, so that (d) can take the
@@ -103,6 +108,8 @@ def bench(name: str, source: Path, work: Path) -> None:
     a = scan(inp)
     rows = int(a.output)
     b = pipeline(inp, out)
+    # (e) the same full run with the day builds on the Dask cluster
+    e = pipeline(inp, work / "out-cluster", "--cluster", cluster) if cluster else None
     before = output_mtimes(out)
     c = pipeline(inp, out)
     rewritten = sum(1 for k, v in output_mtimes(out).items() if before.get(k) != v)
@@ -131,6 +138,7 @@ def bench(name: str, source: Path, work: Path) -> None:
         ("(c) pipeline, re-run unchanged", c),
         ("(d) add the last day's files", d_add),
         ("    a run over those files alone", d_alone),
+        *([(f"(e) pipeline, --cluster {cluster}", e)] if e else []),
     ):
         rate = f"{rows / m.wall:,.0f}" if label.startswith(("(a)", "(b)")) else "-"
         print(f"{label:<36}{m.wall:>9.2f}{m.cpu:>9.2f}{rate:>14}{m.peak_rss_mb:>13.0f}")
@@ -141,6 +149,25 @@ def bench(name: str, source: Path, work: Path) -> None:
     print(f"re-run on unchanged input: {c.wall:.2f} s, files rewritten: {rewritten}")
     print(f"add one day / that day alone: {d_add.wall / d_alone.wall:.2f}")
     print(f"peak RSS of the pipeline: {max(b.peak_rss_mb, c.peak_rss_mb, d_add.peak_rss_mb):.0f} MB", flush=True)
+    if e:
+        same = same_outputs(out, work / "out-cluster")
+        print(
+            f"cluster / local wall: {e.wall / b.wall:.2f} ({e.wall:.2f} s / {b.wall:.2f} s); outputs identical: {same}",
+            flush=True,
+        )
+
+
+def same_outputs(a: Path, b: Path) -> bool:
+    """Whether two outputs hold the same day files, byte for byte."""
+
+    def files(root: Path) -> dict[str, bytes]:
+        return {
+            str(p.relative_to(root)): p.read_bytes()
+            for p in root.rglob("*.parquet")
+            if ".telemetry" not in p.relative_to(root).parts
+        }
+
+    return files(a) == files(b)
 
 
 def main() -> None:
@@ -149,6 +176,11 @@ def main() -> None:
     parser.add_argument("--full-scale", action="store_true", help="benchmark a generated export")
     parser.add_argument("--days", type=int, default=78, help="days of the generated export")
     parser.add_argument("--work", type=Path, help="scratch folder (default: a temporary one)")
+    parser.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="also time the full run with --cluster ADDRESS (e.g. local:2), in the same run",
+    )
     parser.add_argument(
         "--generated",
         type=Path,
@@ -163,7 +195,7 @@ def main() -> None:
             source = SHARED_DATA_DIR / "telemetry"
             if not source.exists():
                 raise SystemExit(f"no real data at {source}")
-            bench("real sample", source, work / "real")
+            bench("real sample", source, work / "real", args.cluster)
         if args.full_scale:
             generated = args.generated or work / "generated"
             started = time.monotonic()
@@ -187,7 +219,7 @@ def main() -> None:
                     check=True,
                 )
                 print(f"\ngenerated {args.days} days in {time.monotonic() - started:.0f} s", flush=True)
-            bench(f"generated, {args.days} days", generated, work / "full")
+            bench(f"generated, {args.days} days", generated, work / "full", args.cluster)
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -69,6 +69,9 @@ class Source(Protocol):
     """Where the input files are (a local folder or an object store)."""
 
     def stat(self, rel: str) -> FileStat: ...
+    def prefetch(self, rels: list[str]) -> None:
+        """Get ready to read the footers of `rels` (an object store copies them down at once)."""
+
     def footer_path(self, rel: str) -> Path:
         """A local file whose parquet footer is the input's (its data need not be there)."""
 
@@ -131,6 +134,7 @@ def index_files(
 
     for start in range(0, len(parquet), BATCH):
         chunk = parquet[start : start + BATCH]
+        source.prefetch(chunk)
         for rel, outcome in _index_parquet_batch(runner, source, chunk, staging).items():
             if isinstance(outcome, BadFile):
                 bad.append(outcome)
