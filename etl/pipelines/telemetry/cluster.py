@@ -51,12 +51,18 @@ _LOCAL = re.compile(r"^local(?::(\d+))?$")
 
 
 class TelemetryWorker(WorkerPlugin):
-    """Per worker process: one DayWorker (a DuckDB database) per worker thread."""
+    """Per worker process: one DayWorker (a DuckDB database) per worker thread.
+
+    Each database gets `memory` bytes when given (a local cluster: the run's
+    --memory-limit shared out, as in a local run), else its share of 60 % of
+    the worker's memory limit, else `fallback`.
+    """
 
     name = PLUGIN
 
-    def __init__(self, fallback_memory: int) -> None:
-        self.fallback_memory = fallback_memory
+    def __init__(self, fallback: int, memory: int | None = None) -> None:
+        self.fallback_memory = fallback
+        self.fixed_memory = memory
 
     def setup(self, worker: Any) -> None:
         self.worker = worker
@@ -64,7 +70,10 @@ class TelemetryWorker(WorkerPlugin):
         self.lock = threading.Lock()
         limit = worker.memory_manager.memory_limit
         threads = max(1, worker.state.nthreads)
-        self.memory = int(limit * DUCKDB_SHARE / threads) if limit else self.fallback_memory
+        if self.fixed_memory:
+            self.memory = self.fixed_memory
+        else:
+            self.memory = int(limit * DUCKDB_SHARE / threads) if limit else self.fallback_memory
         self.spill = Path(worker.local_directory) / "etl-telemetry-spill"
 
     def builder(self) -> DayWorker:
@@ -154,10 +163,10 @@ def _open(settings: Settings, budget: int) -> tuple[Client, LocalCluster | None]
                 silence_logs=logging.ERROR,
             )
             client = Client(cluster, timeout=f"{CONNECT_TIMEOUT_S}s")
-            fallback = duckdb_memory
+            fallback, fixed = duckdb_memory, duckdb_memory
         else:
             client = _connect(address)
-            fallback = parse_size(settings.memory_limit or "600MB")
+            fallback, fixed = parse_size(settings.memory_limit or "600MB"), None
     except EtlError:
         raise
     except Exception as exc:  # a local cluster that cannot start
@@ -166,7 +175,7 @@ def _open(settings: Settings, budget: int) -> tuple[Client, LocalCluster | None]
         raise EtlError(f"cannot start the Dask cluster {address!r}: {exc}") from exc
     try:
         client.wait_for_workers(1, timeout=WORKERS_TIMEOUT_S)
-        client.register_plugin(TelemetryWorker(fallback), name=PLUGIN)
+        client.register_plugin(TelemetryWorker(fallback, fixed), name=PLUGIN)
     except BaseException as exc:
         client.close()
         if cluster is not None:
