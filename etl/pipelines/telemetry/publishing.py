@@ -119,7 +119,7 @@ class ObjectOutput:
         return self._lock
 
     def load_state(self) -> State:
-        return State.load(f"{self.work.url}/{STATE_NAME}", store=self.work)  # type: ignore[arg-type]
+        return State.load(f"{self.work.url}/{STATE_NAME}", store=self.work)
 
     def staging(self) -> ObjectStaging:
         return ObjectStaging(self.work.child("staged"), self.local / "staged")
@@ -258,7 +258,7 @@ def list_published(output: Path | str, *, dataset: str | None = None, date: str 
     """Where each published day file of a telemetry output is, through its state."""
     if is_remote(output):
         store = ObjectStore(str(output))
-        state = State.load(f"{store.url}/{WORK_DIR}/{STATE_NAME}", store=store.child(WORK_DIR))  # type: ignore[arg-type]
+        state = State.load(f"{store.url}/{WORK_DIR}/{STATE_NAME}", store=store.child(WORK_DIR))
         root = store.url
     else:
         root_path = Path(output).resolve()

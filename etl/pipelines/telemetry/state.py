@@ -40,7 +40,7 @@ class State:
     """The state of one output; `store` set when it lives in an object store
     (then `path` only names it in messages)."""
 
-    path: Path
+    path: Path | str
     settings: dict[str, Any] = field(default_factory=dict)
     input_root: str = ""
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -59,10 +59,11 @@ class State:
 
     @property
     def journal(self) -> Path:
-        return self.path.with_name(self.path.name + ".journal")
+        path = Path(self.path)
+        return path.with_name(path.name + ".journal")
 
     @classmethod
-    def load(cls, path: Path, store: ObjectStore | None = None) -> State:
+    def load(cls, path: Path | str, store: ObjectStore | None = None) -> State:
         data: dict[str, Any] = {}
         text = _read_text(path, store)
         if text is not None:
@@ -165,7 +166,7 @@ class State:
         if self.store is not None:
             self.store.write(STATE_NAME, json.dumps(data, separators=(",", ":"), default=str).encode() + b"\n")
         else:
-            write_json_atomic(self.path, data, indent=None)
+            write_json_atomic(Path(self.path), data, indent=None)
         # Entries up to journal_seq are in the file now; a kill before they
         # go leaves them behind, and loading skips them.
         self._drop_journal(self.journal_seq)
@@ -194,11 +195,12 @@ class State:
             os.fsync(fh.fileno())
 
 
-def _read_text(path: Path, store: ObjectStore | None) -> str | None:
+def _read_text(path: Path | str, store: ObjectStore | None) -> str | None:
     if store is not None:
         if store.stat(STATE_NAME) is None:
             return None
         return store.read(STATE_NAME).decode("utf-8")
+    path = Path(path)
     if not path.exists():
         return None
     try:
