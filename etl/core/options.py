@@ -7,9 +7,13 @@ never imports the CLI that loads it.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import re
 from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h)?\s*$", re.IGNORECASE)
 
@@ -78,3 +82,11 @@ def location(text: str) -> Path | str:
     if "://" in text:
         raise argparse.ArgumentTypeError(f"{text!r}: only local folders and s3:// locations are supported")
     return Path(text)
+
+
+def settings_from(args: argparse.Namespace, settings: type[T], **values: Any) -> T:
+    """A pipeline's Settings from parsed arguments: each field from the argument
+    of the same name (a field without one keeps its default), unless `values` gives it."""
+    names = {field.name for field in dataclasses.fields(settings)}  # type: ignore[arg-type]
+    taken = {name: getattr(args, name) for name in names if hasattr(args, name)}
+    return settings(**{**taken, **values})

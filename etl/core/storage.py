@@ -15,6 +15,7 @@ conditional PUT (`If-None-Match: *`, `If-Match: etag`), which a lock needs;
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from dataclasses import dataclass
@@ -156,6 +157,10 @@ class ObjectStore:
 
         return self._call(f"read {name}", read)
 
+    def write_json(self, name: str, data: Any) -> None:
+        """A summary-style JSON document (indented), in one PUT."""
+        self.write(name, (json.dumps(data, indent=2, default=str) + "\n").encode())
+
     def write(self, name: str, data: bytes) -> None:
         """One PUT: readers see the old object or the new one."""
 
@@ -221,12 +226,30 @@ class ObjectStore:
         return f"{self.prefix}/{name}" if self.prefix else name
 
 
+def split_url(url: str) -> tuple[ObjectStore, str]:
+    """`s3://bucket/a/b.parquet` as its bucket's store and the name `a/b.parquet`."""
+    bucket, _, name = url[len(SCHEME) :].partition("/")
+    return ObjectStore(f"{SCHEME}{bucket}"), name
+
+
+_clients: dict[tuple, Any] = {}
+
+
 def _s3_client() -> Any:
-    """A botocore S3 client configured like the pyarrow filesystem."""
+    """A botocore S3 client configured like the pyarrow filesystem, one per
+    process and configuration (the lock renews its lease with it)."""
     import boto3
     from botocore.config import Config
 
     endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-    config = Config(connect_timeout=CONNECT_TIMEOUT_S, read_timeout=REQUEST_TIMEOUT_S, retries={"max_attempts": 3})
-    return boto3.session.Session().client("s3", endpoint_url=endpoint, region_name=region, config=config)
+    key = (endpoint, region, os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_SECRET_ACCESS_KEY"))
+    with _lock:
+        if key not in _clients:
+            config = Config(
+                connect_timeout=CONNECT_TIMEOUT_S, read_timeout=REQUEST_TIMEOUT_S, retries={"max_attempts": 3}
+            )
+            _clients[key] = boto3.session.Session().client(
+                "s3", endpoint_url=endpoint, region_name=region, config=config
+            )
+        return _clients[key]

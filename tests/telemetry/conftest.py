@@ -174,22 +174,18 @@ def dask_cluster(s3_server):
 
 def _published_copy(output: str, target: Path) -> dict[str, bytes]:
     """Every published file of an output, read through its state, by its layout name."""
-    from etl.core.storage import ObjectStore, is_remote
-    from etl.pipelines.telemetry.publishing import published_files
-    from etl.pipelines.telemetry.state import STATE_NAME, WORK_DIR, State
+    from etl.core.storage import is_remote, split_url
+    from etl.pipelines.telemetry.publishing import open_output, published_files
 
-    if is_remote(output):
-        store = ObjectStore(output)
-        state = State.load(f"{output}/{WORK_DIR}/{STATE_NAME}", store=store.child(WORK_DIR))
-    else:
-        state = State.load(Path(output) / WORK_DIR / STATE_NAME)
+    place = open_output(output, target)
     files = {}
-    for _, day in published_files(state, output).items():
-        for name, place in day.items():
-            if is_remote(place):
-                files[name] = ObjectStore(place.rsplit("/", 1)[0]).read(place.rsplit("/", 1)[1])
+    for _, day in published_files(place.load_state(), place.text).items():
+        for name, where in day.items():
+            if is_remote(where):
+                store, key = split_url(where)
+                files[name] = store.read(key)
             else:
-                files[name] = Path(place).read_bytes()
+                files[name] = Path(where).read_bytes()
     return files
 
 

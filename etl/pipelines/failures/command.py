@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from etl.core.options import HelpFormatter, parse_local_time, positive_int
+from etl.core.options import HelpFormatter, parse_local_time, positive_int, settings_from
 from etl.core.progress import say
 from etl.pipelines.failures.pipeline import (
     DEFAULT_CHUNK_SIZE,
@@ -84,21 +84,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 
 def run_command(args: argparse.Namespace) -> int:
-    summary = run(
-        Settings(
-            input=args.input,
-            output=args.output,
-            dsn=args.dsn,
-            env_file=args.env_file,
-            duckdb=args.duckdb,
-            chunk_size=args.chunk_size,
-            period_start=args.period_start,
-            period_end=args.period_end,
-            threads=args.threads,
-            memory_limit=args.memory_limit,
-            quiet=args.quiet,
-        )
-    )
+    summary = run(settings_from(args, Settings))
     say_summary(summary["files"], summary["reports"], args.quiet)
     return 0
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from etl.core.options import HelpFormatter
+from etl.core.options import HelpFormatter, settings_from
 from etl.core.progress import say
 from etl.pipelines.sales.pipeline import DEFAULT_INPUT, DEFAULT_OUTPUT, PIPELINE, Settings, run
 from etl.pipelines.sales.tables import FORMATS
@@ -50,16 +50,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 
 def run_command(args: argparse.Namespace) -> int:
-    summary = run(
-        Settings(
-            input=args.input,
-            output=args.output,
-            format=args.format,
-            threads=args.threads,
-            memory_limit=args.memory_limit,
-            quiet=args.quiet,
-        )
-    )
+    summary = run(settings_from(args, Settings))
     for source, counts in summary["counts"].items():
         say(
             f"{source}: {counts['bronze_rows']} rows in bronze = {counts['silver_rows']} in silver"

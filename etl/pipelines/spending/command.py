@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from etl.core.options import HelpFormatter
+from etl.core.options import HelpFormatter, settings_from
 from etl.core.progress import say
 from etl.pipelines.spending.pipeline import (
     CHART_PNG,
@@ -65,16 +65,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    summary = run(
-        Settings(
-            input=args.input,
-            output=args.output,
-            currency=args.currency,
-            threads=args.threads,
-            memory_limit=args.memory_limit,
-            quiet=args.quiet,
-        )
-    )
+    summary = run(settings_from(args, Settings))
     counts = summary["counts"]
     say(
         f"spending: {counts['customers']:,} customers, {counts['purchases']:,} purchases"

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from etl.core.errors import EtlError
-from etl.core.options import HelpFormatter, location, parse_date, parse_duration, positive_int
+from etl.core.options import HelpFormatter, location, parse_date, parse_duration, positive_int, settings_from
 from etl.core.progress import say
 from etl.core.storage import is_remote
 
@@ -193,20 +193,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 def run_command(args: argparse.Namespace) -> int:
     from etl.pipelines.telemetry.pipeline import Settings, run
 
-    settings = Settings(
-        input=args.input,
-        output=args.output,
-        layout=args.layout,
-        fill=args.fill,
-        max_gap=args.max_gap,
+    settings = settings_from(
+        args,
+        Settings,
         text_signals=tuple(s.strip() for s in args.text_signals.split(",") if s.strip()),
-        on_bad_file=args.on_bad_file,
-        full_refresh=args.full_refresh,
-        threads=args.threads,
         memory_limit=args.memory_limit or args.memory_default,
-        quiet=args.quiet,
-        cluster=args.cluster,
-        fleet=args.fleet,
     )
     if args.plots and is_remote(args.output):
         raise EtlError("--plots reads a local output folder; plot a downloaded copy of an s3:// output")

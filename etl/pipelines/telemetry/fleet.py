@@ -6,7 +6,6 @@ of the output adds them up."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -81,7 +80,7 @@ def fleet_summary(settings: Settings, clock: RunClock, summaries: dict[str, dict
     }
     root = str(settings.output).rstrip("/")
     if is_remote(root):
-        ObjectStore(root).write(SUMMARY_NAME, (json.dumps(summary, indent=2, default=str) + "\n").encode())
+        ObjectStore(root).write_json(SUMMARY_NAME, summary)
     else:
         write_json_atomic(Path(root).resolve() / SUMMARY_NAME, summary)
     return summary

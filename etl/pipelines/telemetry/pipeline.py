@@ -34,7 +34,7 @@ from etl.pipelines.telemetry.fleet import fleet_summary, fleet_systems
 from etl.pipelines.telemetry.indexing import index_inputs
 from etl.pipelines.telemetry.locations import LocalInputs, ObjectInputs
 from etl.pipelines.telemetry.planning import SystemRun, build_days, reset_if_needed
-from etl.pipelines.telemetry.publishing import LocalOutput, ObjectOutput
+from etl.pipelines.telemetry.publishing import open_output
 from etl.pipelines.telemetry.scheduling import DayBuilds, LocalDays
 from etl.pipelines.telemetry.state import clean_scratch
 from etl.pipelines.telemetry.summary import RunReport, telemetry_summary
@@ -174,10 +174,7 @@ def open_system(name: str, settings: Settings, local: Path, stack: ExitStack) ->
     input_root, output_root = place(settings.input), place(settings.output)
     if not is_remote(input_root) and not Path(input_root).exists():
         raise EtlError(f"input folder not found: {settings.input}")
-    if is_remote(output_root):
-        output: LocalOutput | ObjectOutput = ObjectOutput(ObjectStore(str(output_root)), local)
-    else:
-        output = LocalOutput(Path(output_root))
+    output = open_output(output_root, local)
     output.prepare()
     stack.enter_context(output.lock())
     if output.scratch:

@@ -13,7 +13,6 @@ no day points to any more are deleted once the run has published.
 
 from __future__ import annotations
 
-import json
 import os
 from contextlib import AbstractContextManager
 from pathlib import Path, PurePosixPath
@@ -170,7 +169,7 @@ class ObjectOutput:
     def save_summary(self, summary: dict[str, Any]) -> None:
         old = self.store.read(SUMMARY_NAME).decode() if self.store.stat(SUMMARY_NAME) is not None else None
         if summary_changed(old, summary):
-            self.store.write(SUMMARY_NAME, (json.dumps(summary, indent=2, default=str) + "\n").encode())
+            self.store.write_json(SUMMARY_NAME, summary)
 
 
 def published_files(state: State, output: str) -> dict[str, dict[str, str]]:
@@ -254,20 +253,21 @@ def delete_outputs(output: Path, names: list[str]) -> None:
             parent = parent.parent
 
 
+def open_output(location: Path | str, local: Path) -> LocalOutput | ObjectOutput:
+    """The output at `location`: a local folder, or an object store prefix
+    (`local`: this machine's folder for its spill, scratch and caches)."""
+    if is_remote(location):
+        return ObjectOutput(ObjectStore(str(location).rstrip("/")), local)
+    return LocalOutput(Path(location).resolve())
+
+
 def list_published(output: Path | str, *, dataset: str | None = None, date: str | None = None) -> list[str]:
     """Where each published day file of a telemetry output is, through its state."""
-    if is_remote(output):
-        store = ObjectStore(str(output))
-        state = State.load(f"{store.url}/{WORK_DIR}/{STATE_NAME}", store=store.child(WORK_DIR))
-        root = store.url
-    else:
-        root_path = Path(output).resolve()
-        if not (root_path / WORK_DIR / STATE_NAME).exists():
-            raise EtlError(f"no telemetry output in {output} (no {WORK_DIR}/{STATE_NAME})")
-        state = State.load(root_path / WORK_DIR / STATE_NAME)
-        root = str(root_path)
+    place = open_output(output, Path("."))
+    if isinstance(place, LocalOutput) and not (place.work / STATE_NAME).exists():
+        raise EtlError(f"no telemetry output in {output} (no {WORK_DIR}/{STATE_NAME})")
     found = []
-    for day, files in published_files(state, root).items():
+    for day, files in published_files(place.load_state(), place.text).items():
         if date is not None and day != date:
             continue
         found.extend(

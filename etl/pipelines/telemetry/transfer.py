@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from etl.core.storage import ObjectStore, is_remote
+from etl.core.storage import ObjectStore, is_remote, split_url
 from etl.pipelines.telemetry.days import DayJob
 
 
@@ -43,14 +43,9 @@ def scratch_root(job: DayJob) -> Path:
     return Path(tempfile.gettempdir()) / f"etl-telemetry-{os.getpid()}"
 
 
-def _url_parts(url: str) -> tuple[ObjectStore, str]:
-    bucket, _, key = url[len("s3://") :].partition("/")
-    return ObjectStore(f"s3://{bucket}"), key
-
-
 def _fetch(url: str, target: Path) -> Path:
-    store, key = _url_parts(url)
-    store.download(key, target)
+    store, name = split_url(url)
+    store.download(name, target)
     return target
 
 

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from etl.core.options import HelpFormatter
+from etl.core.options import HelpFormatter, settings_from
 from etl.core.progress import say
 from etl.pipelines.votes.pipeline import DEFAULT_DB, DEFAULT_INPUT, PIPELINE, Settings, run
 
@@ -76,19 +76,8 @@ def add_db_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", type=Path, default=DEFAULT_DB, metavar="FILE", help="the DuckDB warehouse file")
 
 
-def settings_from(args: argparse.Namespace) -> Settings:
-    return Settings(
-        action=args.action,
-        input=getattr(args, "input", DEFAULT_INPUT),
-        db=args.db,
-        threads=args.threads,
-        memory_limit=args.memory_limit,
-        quiet=args.quiet,
-    )
-
-
 def run_ingest(args: argparse.Namespace) -> int:
-    summary = run(settings_from(args))
+    summary = run(settings_from(args, Settings))
     counts: dict[str, Any] = summary["counts"]
     files = summary["inputs"]["files"]
     say(
@@ -102,7 +91,7 @@ def run_ingest(args: argparse.Namespace) -> int:
 
 
 def run_outliers(args: argparse.Namespace) -> int:
-    summary = run(settings_from(args))
+    summary = run(settings_from(args, Settings))
     rows = [(w["year"], w["week"], w["votes"]) for w in summary["weeks"]]
     say(format_table(("Year", "WeekNumber", "VoteCount"), rows), quiet=args.quiet)
     return 0
