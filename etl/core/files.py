@@ -1,4 +1,4 @@
-"""File helpers shared by the pipelines: atomic writes, input discovery, input names."""
+"""File helpers shared by the pipelines: output folders, atomic writes, input discovery, input names."""
 
 from __future__ import annotations
 
@@ -14,6 +14,44 @@ from typing import Any
 from etl.core.errors import EtlError
 
 
+def ensure_folder(path: Path | str, what: str = "output folder") -> Path:
+    """`path` as an existing folder, made (with its parents) when missing.
+
+    A path that cannot be a folder is an EtlError naming it, `what` saying
+    which folder it is: "output folder out.csv exists and is not a folder",
+    "cannot create output folder /proc/x: No such file or directory".
+    """
+    path = Path(path)
+    existing = next((p for p in (path, *path.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        if existing == path:
+            raise EtlError(f"{what} {path} exists and is not a folder")
+        raise EtlError(f"cannot create {what} {path}: {existing} is not a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise EtlError(f"cannot create {what} {path}: {exc.strerror or exc}") from exc
+    return path
+
+
+@contextmanager
+def made_folder(path: Path | str, what: str = "output folder") -> Iterator[Path]:
+    """ensure_folder for the block; when the block fails, the folders made
+    here are removed again as long as they are empty (nothing else is touched)."""
+    path = Path(path)
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    ensure_folder(path, what)
+    try:
+        yield path
+    except BaseException:
+        for folder in missing:  # deepest first
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+        raise
+
+
 @contextmanager
 def atomic_outputs(*targets: Path) -> Iterator[tuple[Path, ...]]:
     """Temp paths beside `targets`, renamed into place together once the block succeeds.
@@ -25,7 +63,7 @@ def atomic_outputs(*targets: Path) -> Iterator[tuple[Path, ...]]:
     """
     temps = tuple(target.parent / f".{target.name}.{uuid.uuid4().hex}.tmp" for target in targets)
     for target in targets:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        ensure_folder(target.parent)
     try:
         yield temps
         for temp, target in zip(temps, targets, strict=True):

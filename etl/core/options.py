@@ -1,4 +1,4 @@
-"""Argument types and the help formatter every command uses.
+"""Argument types, the help formatter and the report wording every command uses.
 
 They live here, below the pipelines, so that a pipeline's command module
 never imports the CLI that loads it.
@@ -19,17 +19,30 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h)?\s*$", re.IGNOREC
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
-    """Keeps the examples in epilogs as written and shows defaults."""
+    """Keeps the examples in epilogs as written and shows defaults, durations
+    as they are typed (`30s`, `2m`, `1h`). A help text that already states
+    its default (`default:`) is left as it is."""
 
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""
         if (
             "%(default)" not in text
+            and "default:" not in text
             and action.default not in (None, False, argparse.SUPPRESS)
             and action.option_strings
         ):
             text += " (default: %(default)s)"
+        if isinstance(action.default, dt.timedelta):
+            text = text.replace("%(default)s", format_duration(action.default).replace("%", "%%"))
         return text
+
+
+def plural(count: int, noun: str, plural_noun: str | None = None) -> str:
+    """`1 row`, `2 rows`, `12,345 rows`: a count with its noun, singular or
+    plural as the count says (`plural_noun` for nouns that do not just add
+    an s: `plural(n, "entry", "entries")`)."""
+    word = noun if count == 1 else (plural_noun or noun + "s")
+    return f"{count:,} {word}"
 
 
 def positive_int(text: str) -> int:
@@ -51,6 +64,15 @@ def parse_duration(text: str) -> dt.timedelta:
     unit = (match.group(2) or "s").lower()
     seconds = number * {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600}[unit]
     return dt.timedelta(seconds=seconds)
+
+
+def format_duration(value: dt.timedelta) -> str:
+    """A duration as parse_duration reads it: `30s`, `2m`, `1h`, `90s`, `0.5s`."""
+    seconds = value.total_seconds()
+    for unit, size in (("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:.6f}".rstrip("0").rstrip(".") + "s"
 
 
 def parse_date(text: str) -> dt.date:
