@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from etl.core.options import HelpFormatter, settings_from
+from etl.core.options import HelpFormatter, plural, settings_from
 from etl.core.progress import say
 from etl.pipelines.sales.pipeline import DEFAULT_INPUT, DEFAULT_OUTPUT, PIPELINE, Settings, run
 from etl.pipelines.sales.tables import FORMATS
@@ -35,10 +35,10 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         parents=[common],
         help="customers and sales into bronze/silver/gold Delta or Iceberg tables",
         description=(
-            "Load customer (Parquet) and sales (CSV) exports into a lakehouse: bronze keeps the rows as "
-            "received, silver the typed rows that pass every quality rule (the rest go to quarantine with "
-            "the rule), gold a customer dimension, a sales fact and a gender x age band report. Tables are "
-            "upserted by key: a re-run changes nothing, a correction changes only its rows."
+            "Load customer (Parquet) and sales (CSV) exports into a lakehouse: bronze keeps the rows\n"
+            "as received, silver the typed rows that pass every quality rule (the rest go to quarantine\n"
+            "with the rule), gold a customer dimension, a sales fact and a gender x age band report.\n"
+            "Tables are upserted by key: a re-run changes nothing, a correction changes only its rows."
         ),
         epilog=EPILOG,
         formatter_class=HelpFormatter,
@@ -53,13 +53,13 @@ def run_command(args: argparse.Namespace) -> int:
     summary = run(settings_from(args, Settings))
     for source, counts in summary["counts"].items():
         say(
-            f"{source}: {counts['bronze_rows']} rows in bronze = {counts['silver_rows']} in silver"
-            f" + {counts['quarantined_rows']} quarantined",
+            f"{source}: {plural(counts['bronze_rows'], 'row')} in bronze = {counts['silver_rows']:,} in silver"
+            f" + {counts['quarantined_rows']:,} quarantined",
             quiet=args.quiet,
         )
     for label, table in summary["tables"].items():
         say(
-            f"{label}: {table['inserted']} inserted, {table['updated']} updated, {table['deleted']} deleted"
+            f"{label}: {table['inserted']:,} inserted, {table['updated']:,} updated, {table['deleted']:,} deleted"
             f" (version {table['previous_version']} -> {table['version']})",
             quiet=args.quiet,
         )

@@ -24,6 +24,7 @@ import pyarrow as pa
 from etl.core.engine import SqlRunner, connect
 from etl.core.errors import EtlError
 from etl.core.files import discover, relative_name, write_json_atomic
+from etl.core.locking import locked_output
 from etl.core.paths import OUTPUT_DIR, SAMPLES_DIR
 from etl.core.progress import progress
 from etl.core.summary import RunClock, check_balance, run_summary
@@ -33,6 +34,7 @@ PIPELINE = "sales"
 SALES_COLUMNS = ["invoice_no", "customer_id", "category", "quantity", "price", "invoice_date", "shopping_mall"]
 CUSTOMER_COLUMNS = ["customer_id", "gender", "age", "payment_method"]
 SUMMARY_NAME = "_summary.json"
+LOCK_NAME = ".sales.lock"  # in OUTPUT/<format>/, while a run writes there
 DEFAULT_INPUT = SAMPLES_DIR / PIPELINE
 DEFAULT_OUTPUT = OUTPUT_DIR / PIPELINE
 
@@ -101,39 +103,66 @@ class Batch:
 
 def run(settings: Settings) -> dict[str, Any]:
     """The whole pipeline; returns the run summary, also written to
-    `output`/<format>/_summary.json."""
+    `output`/<format>/_summary.json.
+
+    One run at a time per lakehouse and format: the lock is taken before the
+    stored tables are read, so a second run stops with an error instead of
+    building on the same old state and writing it again.
+    """
     clock = RunClock()
     input_dir, output, table_format = Path(settings.input), Path(settings.output), settings.format
     batch = Batch.new(settings.now)
     batch.sales_files, batch.customer_files = find_inputs(input_dir)
     con = connect(threads=settings.threads, memory_limit=settings.memory_limit or "1GB")
     try:
-        runner = SqlRunner(con, PIPELINE)
-        store = open_store(output, table_format)
-        stage_inputs(runner, input_dir, batch, quiet=settings.quiet)
-        merge_bronze(runner, store, batch)
-        build_silver_and_gold(runner)
-        counts, rules = count_layers(runner)
-        by_file = runner.fetch("19_count_files.sql")
-        tables, table_rows = write_tables(runner, store, quiet=settings.quiet)
+        with locked_output(output / table_format, LOCK_NAME, what="lakehouse folder") as folder:
+            runner = SqlRunner(con, PIPELINE)
+            store = open_store(output, table_format)
+            stage_inputs(runner, input_dir, batch, quiet=settings.quiet)
+            merge_bronze(runner, store, batch)
+            build_silver_and_gold(runner)
+            counts, rules = count_layers(runner)
+            by_file = runner.fetch("19_count_files.sql")
+            tables, table_rows = write_tables(runner, store, quiet=settings.quiet)
+            summary_file = folder / SUMMARY_NAME
+            summary = sales_summary(
+                settings, clock, batch, store, summary_file, by_file, counts, rules, tables, table_rows
+            )
+            write_json_atomic(summary_file, summary)
     finally:
         con.close()
-    summary_file = output / table_format / SUMMARY_NAME
-    outputs = [{"path": path, "table": spec.label, "rows": rows} for spec in TABLES for path, rows in store.files(spec)]
-    summary = run_summary(
+    return summary
+
+
+def sales_summary(
+    settings: Settings,
+    clock: RunClock,
+    batch: Batch,
+    store: TableStore,
+    summary_file: Path,
+    by_file: list[tuple],
+    counts: dict[str, dict[str, int]],
+    rules: dict[str, dict[str, int]],
+    tables: dict[str, dict[str, Any]],
+    table_rows: dict[str, int],
+) -> dict[str, Any]:
+    input_dir = Path(settings.input)
+    return run_summary(
         PIPELINE,
         clock,
         settings,
         inputs=[{"path": name, "rows": n} for _, name, n in by_file],
         rows_out=table_rows,
         rejects={f"{source}: {rule}": n for source, by_rule in rules.items() for rule, n in by_rule.items()},
-        outputs=outputs,
+        outputs=[
+            {"path": path, "table": spec.label, "rows": rows} for spec in TABLES for path, rows in store.files(spec)
+        ],
         check=check_balance(
             "bronze rows = silver rows + quarantined rows",
             sum(c["bronze_rows"] for c in counts.values()),
             sum(c["silver_rows"] + c["quarantined_rows"] for c in counts.values()),
         ),
-        format=table_format,
+        format=settings.format,
         batch_id=batch.batch_id,
         ingested_at=batch.ingested_at.isoformat(),
         input=str(input_dir),
@@ -146,8 +175,6 @@ def run(settings: Settings) -> dict[str, Any]:
         tables=tables,
         summary_file=str(summary_file),
     )
-    write_json_atomic(summary_file, summary)
-    return summary
 
 
 def find_inputs(input_dir: Path) -> tuple[list[Path], list[Path]]:
