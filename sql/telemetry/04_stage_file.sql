@@ -11,6 +11,9 @@
     are the header's names, all read as text) rather than sniffed, because a
     sniffer can misread a file with a broken line instead of reporting it;
     a malformed line stops the statement with DuckDB's error naming the line.
+    A timestamp that is not a whole number becomes NULL, which indexing
+    reports with its line; tags that are not a JSON list of [key, value]
+    pairs stop the statement with their line.
 -#}
 copy (
     with raw as (
@@ -54,13 +57,25 @@ copy (
         {%- endif %}
     ),
 
+    {%- if format != 'parquet' %}
+
+    parsed as (
+        select
+            *,
+            try_cast(try_cast(coalesce(nullif(tags::varchar, ''), '[]') as json) as varchar[][]) as tag_pairs
+        from raw
+    ),
+    {%- endif %}
+
     final as (
         select
-            try_cast(timestamp as bigint) as timestamp,
+            -- a whole number only: a cast would round 1717570000.5 silently
+            case
+                when regexp_full_match(trim(timestamp::varchar), '-?[0-9]+') then try_cast(timestamp as bigint)
+            end as timestamp,
             payload_type::varchar as payload_type,
             {%- if format == 'csv' %}
             value::varchar as value,
-            coalesce(nullif(tags::varchar, '')::json, '[]')::varchar[][] as tags,
             {%- elif format == 'parquet' %}
             value::varchar as value,
             tags,
@@ -69,10 +84,19 @@ copy (
                 when json_type(value) = 'VARCHAR' then value ->> '$'
                 else value::varchar
             end as value,
-            coalesce(tags, '[]')::varchar[][] as tags,
+            {%- endif %}
+            {%- if format != 'parquet' %}
+            case
+                when tag_pairs is null
+                    then error(
+                        'line ' || source_line || ': tags are not a JSON list of [key, value] pairs: '
+                        || left(tags::varchar, 80)
+                    )
+                else tag_pairs
+            end as tags,
             {%- endif %}
             source_line
-        from raw
+        from {{ "raw" if format == 'parquet' else "parsed" }}
     )
 
     select * from final

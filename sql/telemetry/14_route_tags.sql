@@ -6,6 +6,9 @@
     so that a day whose signals are all known can be placed in one pass).
     Parameters: none.
     Routing: phase + module -> modules; phase only -> phases; neither -> system.
+    A phase or module value names a folder (URL-encoded, up to 3 bytes per
+    byte), so one over 64 bytes is rejected: it could exceed a file system's
+    255-byte limit on a name.
     Qualifying tags are every tag but phase, module and message_source=master,
     ordered battery, sensor, cell, then any other key alphabetically; each adds
     `__<key>_<value>` to the payload type.
@@ -63,6 +66,8 @@ final as (
             when has_empty_part then 'malformed tag: empty key or value'
             when distinct_keys <> len(tags) then 'malformed tag: a key appears twice'
             when len(module_pairs) = 1 and len(phase_pairs) = 0 then 'module tag without a phase tag'
+            when strlen(coalesce(phase_pairs[1][2], '')) > 64 or strlen(coalesce(module_pairs[1][2], '')) > 64
+                then 'malformed tag: phase or module value over 64 bytes'
         end as reject_reason,
         case
             when len(phase_pairs) = 1 and len(module_pairs) = 1 then 'modules'

@@ -194,15 +194,15 @@ every_series as (
 merged as (
     select
         every_series.*,
-        range::integer as slot,
-        to_timestamp($day_start + range * 5) as timestamp,
+        slots.n::integer as slot,
+        to_timestamp($day_start + slots.n * 5) as timestamp,
         {%- for column in columns %}
         patched.{{ column.name | ident }},
         {%- endfor %}
     from every_series
-    cross join range(17280)
+    cross join range(17280) as slots(n)
     left join patched
-        on range = patched.slot
+        on slots.n = patched.slot
         {%- for key in keys %}
         and every_series.{{ key | ident }} = patched.{{ key | ident }}
         {%- endfor %}

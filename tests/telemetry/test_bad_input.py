@@ -3,6 +3,8 @@ with --on-bad-file skip, the file quarantined, listed, and the rest processed.""
 
 from __future__ import annotations
 
+import os
+
 import duckdb
 import pytest
 
@@ -92,6 +94,49 @@ def malformed_json(folder, write):
     )
 
 
+def csv_fractional_timestamp(folder, write):
+    path = write(folder / "bad.csv", [*GOOD, (DAY, "module_voltage", "3", M11)], fmt="csv")
+    path.write_text(path.read_text().replace(f"{DAY},module_voltage,3", f"{DAY}.5,module_voltage,3"))
+    return path, "1 reading(s) without a valid timestamp, a whole number of epoch seconds (first at line 5)"
+
+
+def csv_tags_not_json(folder, write):
+    path = write(folder / "bad.csv", GOOD, fmt="csv")
+    path.write_text(path.read_text() + f"{DAY + 5},module_voltage,2,phase=1;module=1\n")
+    return path, (
+        "cannot be read as CSV: Invalid Input Error: line 5: tags are not a JSON list of [key, value] pairs: "
+        "phase=1;module=1"
+    )
+
+
+def json_tags_not_pairs(folder, write):
+    path = folder / "bad.jsonl"
+    path.write_text(f'{{"timestamp": {DAY}, "payload_type": "x", "value": "1", "tags": {{"phase": 1}}}}\n')
+    return path, (
+        "cannot be read as JSON: Invalid Input Error: line 1: tags are not a JSON list of [key, value] pairs: "
+        '{{"phase":1}}'
+    )
+
+
+def broken_link(folder, write):
+    path = folder / "bad.parquet"
+    path.symlink_to(folder / "gone.parquet")
+    return path, "a broken symbolic link (to {folder}/gone.parquet, which does not exist)"
+
+
+def link_loop(folder, write):
+    path = folder / "bad.parquet"
+    (folder / "loop.txt").symlink_to(path)
+    path.symlink_to(folder / "loop.txt")
+    return path, "a symbolic link loop"
+
+
+def fifo(folder, write):
+    path = folder / "bad.parquet"
+    os.mkfifo(path)
+    return path, "not a regular file (a FIFO)"
+
+
 CASES = [
     truncated,
     empty,
@@ -103,6 +148,12 @@ CASES = [
     non_numeric_csv,
     far_timestamps,
     malformed_json,
+    csv_fractional_timestamp,
+    csv_tags_not_json,
+    json_tags_not_pairs,
+    broken_link,
+    link_loop,
+    fifo,
 ]
 
 
@@ -113,7 +164,7 @@ def test_bad_file_stops_the_run_with_its_name_and_reason(tmp_path, write_reading
     path, reason = make_bad(folder, write_readings)
     with pytest.raises(EtlError) as caught:
         run_pipeline()
-    assert str(caught.value) == f"{path}: {reason.format(path=path)}{SKIP_HINT}"
+    assert str(caught.value) == f"{path}: {reason.format(path=path, folder=folder)}{SKIP_HINT}"
     assert not (tmp_path / "output" / "modules").exists() or make_bad in (non_numeric, non_numeric_csv)
 
 
@@ -123,7 +174,7 @@ def test_bad_file_is_quarantined_with_skip(tmp_path, write_readings, run_pipelin
     write_readings(folder / "good.parquet", GOOD)
     path, reason = make_bad(folder, write_readings)
     summary = run_pipeline(on_bad_file="skip")
-    assert summary["quarantined"] == [{"file": path.name, "reason": reason.format(path=path)}]
+    assert summary["quarantined"] == [{"file": path.name, "reason": reason.format(path=path, folder=folder)}]
     assert summary["run"]["newly_quarantined"] == summary["quarantined"]
     assert summary["inputs"]["files"] == 1
     assert summary["totals"]["rows_read"] == 3

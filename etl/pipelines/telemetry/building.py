@@ -22,6 +22,8 @@ from etl.pipelines.telemetry.days import (
     SECONDS_PER_DAY,
     BuiltDay,
     DayJob,
+    check_columns,
+    column_name,
     natural_key,
 )
 from etl.pipelines.telemetry.patching import patched_stats, published_by_dataset
@@ -86,9 +88,11 @@ def _build(runner: SqlRunner, job: DayJob, settings: Settings, retune: Callable[
     series: dict[str, int] = {}
     for dataset, signal_id, signal, is_text, readings, count in runner.fetch("19_list_signals.sql"):
         columns.setdefault(dataset, []).append(
-            {"id": signal_id, "name": signal, "is_text": bool(is_text), "old": False, "readings": readings}
+            {"id": signal_id, "name": column_name(signal), "is_text": bool(is_text), "old": False, "readings": readings}
         )
         series[dataset] = count
+    for dataset, found in columns.items():
+        check_columns(dataset, date, [c["name"] for c in found])
     published: dict[str, list[str]] = {}
     if patch:
         published = published_by_dataset(runner, published_path, job.published["outputs"], columns)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from etl.core.errors import EtlError
 from etl.core.options import HelpFormatter, location, parse_date, parse_duration, positive_int, settings_from
 from etl.core.progress import say
 from etl.core.storage import is_remote
+from etl.pipelines.telemetry.days import date_span
 
 ORDER = 10
 
@@ -51,6 +53,7 @@ examples:
   python etl_process.py plot --output output/
   python etl_process.py plot --output output/ --date 2024-06-05
   python etl_process.py plot --output output/ --phase 1 --module 2 --date 2024-06-05
+  python etl_process.py plot --output output/ --date 2024-06-05 --whole-day
   python etl_process.py --input data/ --output output/ --plots   (run the ETL, then plot)
 
 Writes output/plots/<date>/module_p<phase>_m<module>.png (voltages, current,
@@ -58,6 +61,8 @@ state of charge, temperatures and cell voltages of one module over one UTC
 day), and per day overview_soc.png (every module's state of charge) and
 phase_currents.png. --phase/--module draw only those module figures (the
 per-day figures show every module, so they are skipped); --date narrows all.
+The time axis is zoomed to the readings, with hours without any cut out and
+marked; --whole-day draws 00:00-24:00 UTC. Currents: positive = discharging.
 The plots read the hive layout only (not --layout hourly).
 """
 
@@ -116,6 +121,15 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         help="fail: stop at a bad input file; skip: quarantine it, list it in the summary, go on",
     )
     p.add_argument("--full-refresh", action="store_true", help="rebuild every day, not only the changed ones")
+    p.add_argument(
+        "--allow-removal",
+        action="store_true",
+        help="let a run delete all or most published days when their input files are gone (without it, "
+        "the run stops: a wrong --input or an emptied folder deletes nothing)",
+    )
+    p.add_argument(
+        "--strict", action="store_true", help="an input without any input file is an error, not a warning"
+    )
     p.add_argument("--plots", action="store_true", help="make the plots right after the run (a local output)")
     p.add_argument(
         "--cluster",
@@ -187,6 +201,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     p.add_argument("--phase", help="only this phase's module figures (the value in phase=P)")
     p.add_argument("--module", help="only this module's figures (the value in module=M)")
     p.add_argument("--date", type=parse_date, help="only this UTC day (YYYY-MM-DD)")
+    p.add_argument(
+        "--whole-day",
+        action="store_true",
+        help="a time axis from 00:00 to 24:00 UTC (default: zoomed to the readings, hours without any cut out)",
+    )
     p.set_defaults(func=plot_command)
 
 
@@ -211,11 +230,16 @@ def run_command(args: argparse.Namespace) -> int:
                 plot_all(args.output / name, quiet=args.quiet)
         return 0
     run_part = summary["run"]
+    if not summary["inputs"]["files"] and not summary["quarantined"]:
+        print(f"Warning: no input files under {args.input} (use --strict to make this an error)", file=sys.stderr)
     patched = f" ({len(run_part['days_patched'])} patched)" if run_part["days_patched"] else ""
+    conflicting = f", {run_part['conflicting']:,} conflicting (kept)" if run_part["conflicting"] else ""
+    gone = run_part["days_removed"]
+    removed = f", {len(gone)} day(s) removed ({date_span(gone)})" if gone else ""
     say(
         f"telemetry: {len(run_part['days_written'])} day(s) written{patched}, {run_part['days_unchanged']} unchanged, "
         f"{run_part['rows_read']:,} rows read, {run_part['duplicates_removed']:,} duplicates removed, "
-        f"{run_part['rejected']:,} rejected, {len(summary['quarantined'])} file(s) quarantined, "
+        f"{run_part['rejected']:,} rejected{conflicting}, {len(summary['quarantined'])} file(s) quarantined{removed}, "
         f"{summary['wall_seconds']:.1f} s -> {args.output}",
         quiet=args.quiet,
     )
@@ -266,6 +290,7 @@ def plot_command(args: argparse.Namespace) -> int:
         quiet=args.quiet,
         threads=args.threads,
         memory_limit=args.memory_limit,
+        whole_day=args.whole_day,
     )
     say(f"plot: {len(made)} file(s) in {args.output / 'plots'}", quiet=args.quiet)
     return 0

@@ -5,6 +5,7 @@ hands back, and the row identity every day's counts must keep."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -25,10 +26,44 @@ GRID_ROWS_PER_DAY = 17_280
 
 GRID_ROWS_PER_HOUR = 720
 
+# Columns the pipeline writes or needs in its grid beside the signals.
+OWN_COLUMNS = ("timestamp", "date", "hour", "phase", "module", "series", "slot")
+
+
+def column_name(signal: str) -> str:
+    """The output column of a signal: its name, unless that name has an
+    upper-case letter or is one of OWN_COLUMNS; then the name plus `__` and
+    the first 8 hex digits of its SHA-1.
+
+    DuckDB (and so parquet readers built on it) compares column names without
+    case, so `MODULE_VOLTAGE` beside `module_voltage` would bind to one
+    column; a signal named `timestamp` would overwrite the grid's. The rule
+    depends on the name alone, so a signal has the same column on every day.
+    """
+    if signal == signal.lower() and signal not in OWN_COLUMNS:
+        return signal
+    return f"{signal}__{hashlib.sha1(signal.encode()).hexdigest()[:8]}"
+
+
+def check_columns(dataset: str, date: str, names: list[str]) -> None:
+    """Stop before two columns of a day file would bind to one name."""
+    seen: dict[str, str] = {}
+    for name in names:
+        other = seen.setdefault(name.lower(), name)
+        if other != name or name.lower() in OWN_COLUMNS:
+            raise EtlError(f"{dataset} on {date}: signals {other!r} and {name!r} would share one column")
+
 
 def natural_key(name: str) -> list[tuple[int, Any]]:
     """Sort key putting `cell_2` before `cell_10`."""
     return [(0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", name) if part]
+
+
+def date_span(dates: list[str]) -> str:
+    """`2024-06-05`, `2024-06-05, 2024-06-07` or `2024-06-05 .. 2024-06-20 (16 days)`."""
+    if len(dates) <= 3:
+        return ", ".join(dates)
+    return f"{dates[0]} .. {dates[-1]} ({len(dates)} days)"
 
 
 def day_name(epoch_day: int) -> str:
@@ -84,14 +119,19 @@ class DayBrokenFiles(Exception):
         return "; ".join(str(b) for b in self.bad)
 
 
-def checked_stats(rows_read: int, duplicates: int, placed: dict[str, int], rejected: dict[str, int]) -> dict[str, Any]:
-    """A day's counts; every row read is a duplicate, placed or rejected."""
+def checked_stats(
+    rows_read: int, duplicates: int, placed: dict[str, int], rejected: dict[str, int], conflicting: int = 0
+) -> dict[str, Any]:
+    """A day's counts; every row read is a duplicate, placed or rejected.
+    `conflicting`: placed readings sharing timestamp, payload type and tags
+    with a reading of another value (17_count_readings.sql)."""
     stats = {
         "rows_read": rows_read,
         "duplicates": duplicates,
         "placed": placed,
         "rejected": rejected,
         "rejected_total": sum(rejected.values()),
+        "conflicting": conflicting,
     }
     if rows_read != duplicates + sum(placed.values()) + stats["rejected_total"]:
         raise EtlError(f"rows do not add up: {stats}")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from etl.core.engine import SqlRunner
 from etl.core.errors import EtlError
 from etl.core.storage import is_remote
-from etl.pipelines.telemetry.inputs import BadFile, Source, Staging, index_files, signature
+from etl.pipelines.telemetry.inputs import SUFFIXES, BadFile, Source, Staging, index_files, signature
 from etl.pipelines.telemetry.state import State
 from etl.pipelines.telemetry.summary import RunReport
 
@@ -21,6 +21,8 @@ def index_inputs(
     runner: SqlRunner, state: State, settings: Settings, source: Source, staging: Staging, report: RunReport
 ) -> None:
     found = source.discover()
+    if not found and settings.strict:
+        raise EtlError(f"no input files under {settings.input} (looked for {', '.join(SUFFIXES)}; --strict)")
     for rel in [r for r in state.files if r not in found]:
         forget_file(state, rel, staging)
     for rel in [r for r in state.quarantined if r not in found]:

@@ -69,6 +69,9 @@ class Source(Protocol):
     """Where the input files are (a local folder or an object store)."""
 
     def stat(self, rel: str) -> FileStat: ...
+    def problem(self, rel: str) -> str | None:
+        """Why a listed file cannot be read at all (a broken link, a FIFO), or None."""
+
     def prefetch(self, rels: list[str]) -> None:
         """Get ready to read the footers of `rels` (an object store copies them down at once)."""
 
@@ -122,7 +125,8 @@ def index_files(
     Returns the entries of the good files and the bad ones with reasons.
     """
     entries: dict[str, dict[str, Any]] = {}
-    bad: list[BadFile] = []
+    bad = [BadFile(rel, problem) for rel in files if (problem := source.problem(rel))]
+    files = [rel for rel in files if not source.problem(rel)]
     parquet = [rel for rel in files if file_format(rel) == "parquet"]
     text = [rel for rel in files if file_format(rel) != "parquet"]
 
@@ -263,7 +267,7 @@ def _entry_from_scan(
     if scan["null_timestamps"]:
         raise BadFile(
             rel,
-            f"{scan['null_timestamps']} reading(s) without a valid timestamp "
+            f"{scan['null_timestamps']} reading(s) without a valid timestamp, a whole number of epoch seconds "
             f"(first at {unit} {scan['first_null_line']})",
         )
     if scan["out_of_range"]:

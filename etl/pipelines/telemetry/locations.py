@@ -11,7 +11,10 @@ size, which DuckDB's footer functions read as if it were the file. A
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
+import stat as stat_module
 import struct
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -34,12 +37,19 @@ class LocalInputs:
         self._stats: dict[str, FileStat] = {}
 
     def discover(self) -> dict[str, FileStat]:
-        self._paths = discover(self.root)
-        self._stats = {}
-        for rel, path in self._paths.items():
-            st = path.stat()
-            self._stats[rel] = FileStat(st.st_size, st.st_mtime_ns)
+        self._paths, self._stats, self._problems = {}, {}, {}
+        for rel, path in discover(self.root).items():
+            try:
+                self._stats[rel], problem = _local_stat(path)
+            except FileNotFoundError:
+                continue  # gone since it was listed: no longer an input
+            self._paths[rel] = path
+            if problem:
+                self._problems[rel] = problem
         return dict(self._stats)
+
+    def problem(self, rel: str) -> str | None:
+        return self._problems.get(rel)
 
     def stat(self, rel: str) -> FileStat:
         return self._stats[rel]
@@ -57,6 +67,32 @@ class LocalInputs:
         return str(self._paths[rel])
 
 
+def _local_stat(path: Path) -> tuple[FileStat, str | None]:
+    """A listed file's size and time, and why it cannot be read, if it cannot.
+
+    Opening a FIFO would wait for a writer for ever, and a broken link or a
+    link loop fails only when read; all three are told apart here, by stat
+    alone. A broken link's signature is the link's own, so the quarantine
+    ends when the link or its target changes.
+    """
+    try:
+        st = path.stat()
+    except OSError as exc:
+        link = path.lstat()
+        if exc.errno == errno.ELOOP:
+            reason = "a symbolic link loop"
+        elif isinstance(exc, FileNotFoundError):
+            reason = f"a broken symbolic link (to {os.readlink(path)}, which does not exist)"
+        else:
+            reason = f"cannot be read: {exc.strerror}"
+        return FileStat(link.st_size, link.st_mtime_ns), reason
+    stat = FileStat(st.st_size, st.st_mtime_ns)
+    if stat_module.S_ISREG(st.st_mode):
+        return stat, None
+    kind = "a FIFO" if stat_module.S_ISFIFO(st.st_mode) else "a socket or device"
+    return stat, f"not a regular file ({kind})"
+
+
 class ObjectInputs:
     """Input files under a prefix of an object store; local copies go to `cache`."""
 
@@ -65,6 +101,10 @@ class ObjectInputs:
         self.text = store.url
         self.cache = cache
         self._stats: dict[str, FileStat] = {}
+
+    def problem(self, rel: str) -> str | None:
+        """An object that is listed can be read."""
+        return None
 
     def discover(self) -> dict[str, FileStat]:
         """Every input object, skipping hidden names (a part starting with a dot), as locally."""

@@ -63,7 +63,7 @@ def patch_plan(
 
 def patched_stats(old: dict[str, Any], before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, Any]:
     """The day's counts with the window's old counts swapped for its new ones."""
-    before = before or {"rows_read": 0, "duplicates": 0, "placed": {}, "rejected": {}}
+    before = before or {"rows_read": 0, "duplicates": 0, "placed": {}, "rejected": {}, "conflicting": 0}
     placed = {
         name: old["placed"].get(name, 0) - before["placed"].get(name, 0) + after["placed"].get(name, 0)
         for name in DATASETS
@@ -78,6 +78,7 @@ def patched_stats(old: dict[str, Any], before: dict[str, Any] | None, after: dic
         old["duplicates"] - before["duplicates"] + after["duplicates"],
         placed,
         rejected,
+        old.get("conflicting", 0) - before.get("conflicting", 0) + after["conflicting"],
     )
 
 

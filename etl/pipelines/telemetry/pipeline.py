@@ -86,7 +86,7 @@ STEPS = {
     ),
 }
 # Bumped when the outputs a given input makes change, so old days are rebuilt.
-PIPELINE_VERSION = 1
+PIPELINE_VERSION = 2
 
 
 @dataclass
@@ -109,6 +109,10 @@ class Settings:
     quiet: bool = False
     cluster: str | None = None
     fleet: bool = False
+    # Delete all or most published days when their inputs are gone (planning.check_removal).
+    allow_removal: bool = False
+    # An input without any input file is an error, not a warning.
+    strict: bool = False
 
     def fingerprint(self) -> dict[str, Any]:
         """The settings that shape the outputs: a change rebuilds every day."""
@@ -179,7 +183,7 @@ def open_system(name: str, settings: Settings, local: Path, stack: ExitStack) ->
     stack.enter_context(output.lock())
     if output.scratch:
         clean_scratch(Path(output.scratch))
-    state = output.load_state()
+    state = output.load_state(recover=settings.full_refresh)
     reset_if_needed(state, settings, str(input_root), output)
     return SystemRun(name, settings, output, state, RunReport())
 

@@ -63,7 +63,7 @@ def place_day(
 
 def _has_problem(counts: list[tuple], problem: str) -> bool:
     """Whether the counts of 17_count_readings.sql hold readings with `problem`."""
-    return any(row_problem == problem for _, row_problem, _, _ in counts)
+    return any(row[1] == problem for row in counts)
 
 
 def _read_day(
@@ -141,11 +141,12 @@ def day_stats(counts: list[tuple]) -> dict[str, Any]:
     rejected: dict[str, int] = {}
     rows_read = 0
     distinct = 0
-    for dataset, problem, readings, copies in counts:
+    conflicting = counts[0][4] if counts else 0
+    for dataset, problem, readings, copies, _ in counts:
         rows_read += copies
         distinct += readings
         if problem is None:
             placed[dataset] += readings
         else:
             rejected[problem] = rejected.get(problem, 0) + readings
-    return checked_stats(rows_read, rows_read - distinct, placed, rejected)
+    return checked_stats(rows_read, rows_read - distinct, placed, rejected, conflicting)

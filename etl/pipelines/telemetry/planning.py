@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from etl.core.errors import EtlError
 from etl.core.progress import progress
-from etl.pipelines.telemetry.days import DayBrokenFiles, DayJob, day_name
+from etl.pipelines.telemetry.days import DayBrokenFiles, DayJob, date_span, day_name
 from etl.pipelines.telemetry.indexing import bad_message, quarantine
 from etl.pipelines.telemetry.patching import patch_plan
 from etl.pipelines.telemetry.publishing import LocalOutput, ObjectOutput, publish_day
@@ -76,6 +76,8 @@ def build_days(systems: list[SystemRun], start_builds: Callable[[int], DayBuilds
     by_name = {system.name: system for system in systems}
     plans = {system.name: day_inputs(system.state) for system in systems}
     todo: list[tuple[str, int]] = []
+    for system in systems:
+        check_removal(system, plans[system.name])
     for system in systems:
         remove_days(system, plans[system.name], set())
         dirty = dirty_days(system.state, plans[system.name], set())
@@ -158,6 +160,25 @@ def biggest_first(
 ) -> list[tuple[str, int]]:
     size = {(name, day): day_size(systems[name].state, plans[name][day]) for name, day in todo}
     return sorted(todo, key=lambda item: (-size[item], item[1], item[0]))
+
+
+def check_removal(system: SystemRun, plan: Plan) -> None:
+    """Stop before deleting all or most of the published days.
+
+    A day whose input files are all gone is deleted, and the report names
+    it. When that is more than half of the history, the likelier cause is a
+    wrong --input or an emptied folder: then only --allow-removal deletes.
+    """
+    kept = {day_name(d) for d in plan}
+    gone = sorted(d for d in system.state.days if d not in kept)
+    if not gone or system.settings.allow_removal or len(gone) * 2 <= len(system.state.days):
+        return
+    of = f" of system {system.name}" if system.name else ""
+    raise EtlError(
+        f"{len(gone)} of the {len(system.state.days)} published days{of} ({date_span(gone)}) have no input "
+        f"file under {system.settings.input} any more; nothing was deleted. Check --input, or pass "
+        "--allow-removal to delete those days"
+    )
 
 
 def remove_days(system: SystemRun, plan: Plan, busy: set[int]) -> None:

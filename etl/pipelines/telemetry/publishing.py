@@ -52,8 +52,8 @@ class LocalOutput:
     def lock(self) -> AbstractContextManager[Any]:
         return OutputLock(self.root)
 
-    def load_state(self) -> State:
-        return State.load(self.work / STATE_NAME)
+    def load_state(self, *, recover: bool = False) -> State:
+        return State.load(self.work / STATE_NAME, recover=recover)
 
     def staging(self) -> LocalStaging:
         return LocalStaging(self.work / "staged")
@@ -89,7 +89,21 @@ class LocalOutput:
         delete_outputs(self.root, record.get("outputs", []))
 
     def finish(self, state: State, settings: Settings) -> None:
+        if state.recovered:
+            self.delete_unknown(state)
         write_views(self.root, state, settings)
+
+    def delete_unknown(self, state: State) -> None:
+        """Delete the day files no day of the state holds: after a broken
+        state, those of days whose inputs are gone (the rest were rebuilt)."""
+        known = {name for record in state.days.values() for name in record.get("outputs", [])}
+        found = {
+            path.relative_to(self.root).as_posix()
+            for pattern in (*VIEWS.values(), HOURLY_MODULES)
+            for path in self.root.glob(pattern)
+        }
+        delete_outputs(self.root, sorted(found - known))
+        state.recovered = False
 
     def save_summary(self, summary: dict[str, Any]) -> None:
         path = self.root / SUMMARY_NAME
@@ -117,8 +131,8 @@ class ObjectOutput:
         self._lock = ObjectLock(self.work, self.store.url)
         return self._lock
 
-    def load_state(self) -> State:
-        return State.load(f"{self.work.url}/{STATE_NAME}", store=self.work)
+    def load_state(self, *, recover: bool = False) -> State:
+        return State.load(f"{self.work.url}/{STATE_NAME}", store=self.work, recover=recover)
 
     def staging(self) -> ObjectStaging:
         return ObjectStaging(self.work.child("staged"), self.local / "staged")

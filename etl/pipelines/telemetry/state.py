@@ -56,6 +56,9 @@ class State:
     # Objects no day points to may be left behind (an object store only):
     # set before a run publishes, cleared once they are deleted.
     pending_gc: bool = False
+    # Loaded with recover=True from a broken state: what the output holds is
+    # unknown, so the run ends by deleting every day file it did not publish.
+    recovered: bool = False
 
     @property
     def journal(self) -> Path:
@@ -63,7 +66,33 @@ class State:
         return path.with_name(path.name + ".journal")
 
     @classmethod
-    def load(cls, path: Path | str, store: ObjectStore | None = None) -> State:
+    def load(cls, path: Path | str, store: ObjectStore | None = None, *, recover: bool = False) -> State:
+        """The state at `path`. A broken state file or journal is an error,
+        unless `recover` (a full refresh): then it is kept aside as
+        `<name>.broken` and the run starts from an empty state."""
+        try:
+            return cls._load(path, store)
+        except EtlError:
+            if not recover:
+                raise
+        state = cls(path, store=store, recovered=True, pending_gc=True)
+        state._keep_broken()
+        return state
+
+    def _keep_broken(self) -> None:
+        """Move the broken state and journal aside (renamed `*.broken`)."""
+        if self.store is not None:
+            for name in [STATE_NAME, *self.store.list(JOURNAL)]:
+                if self.store.stat(name) is not None:
+                    self.store.write(f"broken/{name}", self.store.read(name))
+            self._drop_journal()
+            return
+        for path in (Path(self.path), self.journal):
+            if path.exists():
+                os.replace(path, path.with_name(path.name + ".broken"))
+
+    @classmethod
+    def _load(cls, path: Path | str, store: ObjectStore | None = None) -> State:
         data: dict[str, Any] = {}
         text = _read_text(path, store)
         if text is not None:

@@ -51,6 +51,10 @@ class RunReport:
         return sum(stats["duplicates"] for stats, _ in self.built.values())
 
     @property
+    def conflicting(self) -> int:
+        return sum(stats.get("conflicting", 0) for stats, _ in self.built.values())
+
+    @property
     def rejected(self) -> int:
         return sum(stats["rejected_total"] for stats, _ in self.built.values())
 
@@ -82,6 +86,7 @@ def telemetry_summary(
         "duplicates": 0,
         "placed": {name: 0 for name in DATASETS},
         "rejected": {},
+        "conflicting": 0,
     }
     outputs = []
     for date in sorted(state.days):
@@ -89,6 +94,7 @@ def telemetry_summary(
         stats = record.get("stats") or {}
         totals["rows_read"] += stats.get("rows_read", 0)
         totals["duplicates"] += stats.get("duplicates", 0)
+        totals["conflicting"] += stats.get("conflicting", 0)
         for name, n in stats.get("placed", {}).items():
             totals["placed"][name] += n
         for reason, n in stats.get("rejected", {}).items():
@@ -115,6 +121,7 @@ def telemetry_summary(
             "rows_read": report.rows_read,
             "duplicates_removed": report.duplicates,
             "rejected": report.rejected,
+            "conflicting": report.conflicting,
             "newly_quarantined": report.newly_quarantined,
         },
         "inputs": {
