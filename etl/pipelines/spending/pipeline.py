@@ -10,6 +10,7 @@ atomically (temp files renamed into place only once all three are ready).
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from typing import Any
 from etl.core.engine import SqlRunner, connect
 from etl.core.errors import EtlError
 from etl.core.files import atomic_outputs
+from etl.core.options import plural
 from etl.core.paths import OUTPUT_DIR, SAMPLES_DIR
 from etl.core.progress import progress
 from etl.core.summary import RunClock, check_balance, run_summary, write_summary
@@ -156,16 +158,17 @@ def build_report(
 
 
 def read_input(runner: SqlRunner, path: Path, spec: InputFile) -> None:
-    """Load one CSV as text into its raw table; a missing file or column stops the run."""
+    """Load one CSV as text into its raw table; a missing file or column, or a
+    malformed row, stops the run naming the file (and the line)."""
     if not path.is_file():
         raise EtlError(f"input file not found: {path}")
     if path.stat().st_size == 0:
         raise EtlError(f"{path}: the file is empty (expected a header line: {', '.join(spec.required)})")
+    found = header_names(path)
     try:
-        runner.execute("01_read_csv.sql", {"path": path}, table=spec.table)
+        runner.execute("01_read_csv.sql", {"path": path, "columns": dict.fromkeys(found, "VARCHAR")}, table=spec.table)
     except EtlError as exc:
-        raise EtlError(f"{path}: not a readable CSV file (comma-separated, UTF-8): {csv_reason(str(exc))}") from exc
-    found = [row[0] for row in runner.fetch("02_list_columns.sql", {"table_name": spec.table})]
+        raise EtlError(csv_error(path, str(exc.__cause__ or exc))) from exc
     missing = missing_columns(spec.required, found)
     if missing:
         names = ", ".join(repr(m) for m in missing)
@@ -173,14 +176,63 @@ def read_input(runner: SqlRunner, path: Path, spec: InputFile) -> None:
         raise EtlError(f"{path}: missing {noun} {names} (the header has: {', '.join(found)})")
 
 
+def header_names(path: Path) -> list[str]:
+    """The column names of the header line, read in the fixed dialect (comma,
+    double quote) and named as DuckDB names them: trimmed, an empty name
+    `column<N>` (N from 0), a name repeated (in any case) `<name>_<k>`.
+
+    The names are given to the reader, so DuckDB never sniffs the file: a
+    sniffer facing a malformed row reports that it found no dialect, where
+    the fixed dialect reports the row.
+    """
+    with open(path, "rb") as fh:
+        first = fh.readline().removeprefix(b"\xef\xbb\xbf").rstrip(b"\r\n")
+    try:
+        text = first.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise EtlError(f"{path}, line 1: the header is not valid UTF-8 (byte {exc.start + 1})") from None
+    if not text.strip():
+        raise EtlError(f"{path}, line 1: the header line is empty")
+    names, seen = [], set()
+    for number, name in enumerate(next(csv.reader([text]), [])):
+        name = name.strip() or f"column{number}"
+        unique, k = name, 0
+        while unique.lower() in seen:
+            k += 1
+            unique = f"{name}_{k}"
+        seen.add(unique.lower())
+        names.append(unique)
+    return names
+
+
+def csv_error(path: Path, message: str) -> str:
+    """DuckDB's reason for rejecting a CSV file as one line naming the file and,
+    when DuckDB knows it, the line (DuckDB counts a quoted value spanning
+    lines as one) and what is wrong with it."""
+    line = re.search(r"CSV Error on Line: (\d+)", message)
+    original = re.search(r"Original Line: ([^\n]*)", message)
+    if not line:
+        return f"{path}: not a readable CSV file (comma-separated, UTF-8): {csv_reason(message)}"
+    text = original.group(1).strip() if original else ""
+    shown = f" (the line reads {text[:80] + ('...' if len(text) > 80 else '')!r})" if text else " (the line is blank)"
+    columns = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
+    if columns:
+        fields = len(next(csv.reader([text]), [])) if text else int(columns.group(2))
+        what = f"{plural(fields, 'field')}, but the header has {columns.group(1)}"
+    elif "unterminated quote" in message:
+        what = "a quoted value is not closed"
+    elif "Invalid unicode" in message:
+        return f"{path}, line {line.group(1)}: not valid UTF-8 (the file must be UTF-8)"
+    else:
+        what = csv_reason(message)
+    return f"{path}, line {line.group(1)}: {what}{shown}"
+
+
 def csv_reason(message: str) -> str:
     """DuckDB's reason for rejecting a CSV file, without its list of reader options and fixes."""
-    reason = message.split("Invalid Input Error: ", 1)[-1]
+    reason = " ".join(message.split()).split("Invalid Input Error: ", 1)[-1]
     for marker in (" Possible Solution", " Possible fixes", " The search space", " file = "):
         reason = reason.split(marker, 1)[0]
-    reason = re.sub(r'^Error when sniffing file "[^"]*"\. ', "", reason)
-    if reason.startswith("It was not possible to automatically detect the CSV parsing dialect"):
-        reason += " (check that every row has as many fields as the header and that every quote is closed)"
     return reason.strip()
 
 
