@@ -26,6 +26,9 @@ PRESETS = {
     # day with about 75 % duplicates, about 110 files a day.
     "full": {"phases": 3, "modules": 8, "cells": 14, "file_seconds": 780},
 }
+# A module's capacity, as the real export's state of charge moves with its
+# current (about 68 Ah, the median over 10-minute stretches of its 5 days).
+CAPACITY_AH = 70.0
 # Days generated from scratch; later days are shifted copies of these. With
 # 13 full templates, the one with a second exporter recurs every 13 days:
 # 78 days make about 390 million rows, like the full export.
@@ -73,6 +76,7 @@ def generate(output: Path, *, start: dt.date, days: int, preset: str = "sample",
                         "day_start": day_start,
                         "windows": [w for w in windows if w[1] > w[0]],
                         "exporters": exporters,
+                        "capacity_ah": CAPACITY_AH,
                         "seed": seed,
                         **{k: v for k, v in PRESETS[preset].items()},
                     },

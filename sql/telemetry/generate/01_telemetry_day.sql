@@ -7,19 +7,30 @@
     2 minutes for temperatures, 10 minutes for cell voltages), only inside
     the day's active windows (gaps between them), and a second exporter
     repeating everything on some days.
+    The battery behind the readings is one consistent model, as measured on
+    the real export: the modules of a phase are in series, so each carries
+    its phase's current, except while it is bypassed (a minute at a time,
+    about 15 % of the running time), when it carries none. The current is
+    positive while discharging: the system runs from minute 10 to 50 of
+    every hour (system_state RUN), discharging in even hours and charging
+    in odd ones, and carries no current while IDLE. A module's state of
+    charge integrates its own current, second by second, over the whole day
+    (dSoC = -I dt / $capacity_ah), also while the exporter is down. A cell
+    reads its open-circuit voltage at that state of charge less I times its
+    resistance; the battery voltage is the sum of its cells, the module
+    voltage a little more (as in the real export).
     As in the real export, each exporter file covers its own time window,
     in time order; readings come in 5-second blocks, each block sent 2 to 7
     times in a row in the same file (about 75 % exact duplicates), and a
     file's last block once more at the start of the next file. A file's
     folder is the day it was exported, so readings from just before
-    midnight land in the next day's folder. Values are smooth curves plus
-    deterministic noise, rounded to each sensor's resolution as in the real
-    export.
+    midnight land in the next day's folder. Values are rounded to each
+    sensor's resolution as in the real export, with deterministic noise.
     From: nothing (generated).
     Parameters: $day_start (epoch seconds), $windows (list of [from, to)
     seconds of the day), $phases, $modules, $cells, $exporters,
     $file_seconds (how often an exporter writes a file; a multiple of 5),
-    $seed.
+    $capacity_ah (of a module), $seed.
 -#}
 create or replace temp table generated_day as
 with windows as (
@@ -40,19 +51,72 @@ times as (
 ),
 
 jittered as (
-    -- the exporter's clock is uneven: each tick moves by 0 to 2 s
+    -- the exporter's clock is uneven: each tick moves by 0 to 2 s; a cell
+    -- sweep is read at the same moment as the fast signals of its tick
     select
         kind,
-        t + (hash(t, kind, $seed) % 3)::bigint as t
+        t + (hash(t, if(kind = 'cells', 'fast', kind), $seed) % 3)::bigint as t
     from times
 ),
 
 modules as (
     select
+        p.range as phase_no,
+        m.range as module_no,
         p.range::varchar as phase,
         m.range::varchar as module
     from range(1, $phases + 1) as p
     cross join range(1, $modules + 1) as m
+),
+
+seconds as (
+    -- the battery is modelled every second of the day, and a little past
+    -- midnight for a jittered last reading
+    select range as s
+    from range(0, 86400 + 60)
+),
+
+phase_current as (
+    -- the current each phase carries, A (positive: discharging), to the
+    -- mA: a ramp of a few minutes up to the phase's level and down again
+    select
+        p.range as phase_no,
+        s.s,
+        case
+            when s.s % 3600 >= 600 and s.s % 3600 < 3000
+                then round(
+                    (1 - 2 * ((s.s // 3600) % 2)) * (28 + 2 * p.range)
+                    * least(1.0, 4 * sin(pi() * (s.s % 3600 - 600) / 2400)),
+                    3
+                )
+            else 0.0
+        end as amps
+    from range(1, $phases + 1) as p
+    cross join seconds as s
+),
+
+module_current as (
+    select
+        m.phase_no,
+        m.module_no,
+        c.s,
+        -- bypassed in the same minutes of an hour's discharge and of the
+        -- next hour's charge, so that a module's SoC never drifts away
+        if(hash(m.phase_no, m.module_no, c.s // 7200, c.s % 3600 // 60, $seed) % 100 < 15, 0.0, c.amps) as amps
+    from modules as m
+    inner join phase_current as c on m.phase_no = c.phase_no
+),
+
+battery as (
+    -- the state of charge at second s: the day's starting SoC less the
+    -- charge drawn before s, summed in whole mA s so that every run gives
+    -- the same digits
+    select
+        *,
+        0.55 + 0.1 * sin(phase_no + module_no / 3)
+        - (sum((amps * 1000)::bigint) over (partition by phase_no, module_no order by s) - (amps * 1000)::bigint)
+        / (3600.0 * 1000 * $capacity_ah) as soc
+    from module_current
 ),
 
 module_signals as (
@@ -60,9 +124,9 @@ module_signals as (
         j.t,
         s.payload_type,
         [['phase', m.phase], ['module', m.module]] || s.extra_tags as tags,
-        0.5 + 0.4 * sin(2 * pi() * j.t / 86400 + m.phase::int + m.module::int / 10) as soc,
-        m.module::int as module_no,
-        s.extra_tags
+        m.phase_no,
+        m.module_no,
+        0 as cell_no
     from jittered as j
     cross join modules as m
     inner join (
@@ -79,9 +143,9 @@ module_signals as (
         j.t,
         'cell_voltage' as payload_type,
         [['phase', m.phase], ['module', m.module], ['battery', '1'], ['cell', c.range::varchar]] as tags,
-        0.5 + 0.4 * sin(2 * pi() * j.t / 86400 + m.phase::int + m.module::int / 10) as soc,
-        c.range::int as module_no,
-        []::varchar[][] as extra_tags
+        m.phase_no,
+        m.module_no,
+        c.range as cell_no
     from jittered as j
     cross join modules as m
     cross join range(1, $cells + 1) as c
@@ -89,20 +153,27 @@ module_signals as (
 ),
 
 module_readings as (
+    -- a cell: open-circuit voltage 3.35 + 0.75 x SoC V (as the real cells
+    -- read at rest), less 2.6 mOhm x I, and a few mV of its own; the cells
+    -- of a module differ by a few mV in all, so they sum to the battery
+    -- voltage; the module voltage reads 17 mV a cell above it
     select
-        t,
-        payload_type,
-        tags,
-        case payload_type
-            when 'module_state_of_charge' then soc
-            when 'module_voltage' then 50.0 + 6.0 * soc
-            when 'battery_voltage' then 49.9 + 6.0 * soc
-            when 'module_current' then 5.0 + 4.5 * sin(2 * pi() * t / 3600 + module_no)
-            when 'module_temperature' then 25.0 + 5.0 * sin(2 * pi() * t / 86400) + module_no * 0.3
-            when 'battery_sensor_temperature' then 24.0 + 5.0 * sin(2 * pi() * t / 86400) + module_no * 0.2
-            when 'cell_voltage' then 3.55 + 0.45 * soc + module_no * 0.002
+        r.t,
+        r.payload_type,
+        r.tags,
+        case r.payload_type
+            when 'module_state_of_charge' then b.soc
+            when 'module_current' then b.amps
+            when 'module_voltage' then $cells * (3.367 + 0.75 * b.soc - 0.0026 * b.amps)
+            when 'battery_voltage' then $cells * (3.35 + 0.75 * b.soc - 0.0026 * b.amps)
+            when 'module_temperature' then 25.0 + 5.0 * sin(2 * pi() * r.t / 86400) + r.module_no * 0.3
+            when 'battery_sensor_temperature' then 24.0 + 5.0 * sin(2 * pi() * r.t / 86400) + r.module_no * 0.2
+            when 'cell_voltage'
+                then 3.35 + 0.75 * b.soc - 0.0026 * b.amps + 0.002 * (r.cell_no - ($cells + 1) / 2)
         end as x
-    from module_signals
+    from module_signals as r
+    inner join battery as b
+        on r.phase_no = b.phase_no and r.module_no = b.module_no and r.t - $day_start = b.s
 ),
 
 phase_readings as (
@@ -111,13 +182,14 @@ phase_readings as (
         s.payload_type,
         [['phase', p.range::varchar]] as tags,
         case s.payload_type
-            when 'phase_current' then 5.0 + 4.5 * sin(2 * pi() * j.t / 3600 + p.range)
+            when 'phase_current' then c.amps
             else $modules
         end as x
     from jittered as j
     cross join range(1, $phases + 1) as p
     inner join (values ('fast', 'phase_current'), ('cells', 'phase_module_count')) as s (kind, payload_type)
         on j.kind = s.kind
+    inner join phase_current as c on p.range = c.phase_no and j.t - $day_start = c.s
 ),
 
 system_readings as (
@@ -167,16 +239,20 @@ readings as (
         noise,
         tags || [['message_source', 'master']] as tags,
         case
+            -- running from minute 10 to 50 of every hour, as phase_current
             when payload_type = 'system_state'
-                then case when (t // 3600) % 4 = 1 then 'RUN' else 'IDLE' end
+                then if((t - $day_start) % 3600 >= 600 and (t - $day_start) % 3600 < 3000, 'RUN', 'IDLE')
             when payload_type in ('phase_count', 'phase_module_count') then x::bigint::varchar
-            -- the modules carry no current while the system is idle
-            when payload_type = 'module_current' and (t // 3600) % 4 <> 1 then '0.0'
             -- float32 readings at each sensor's resolution, printed as
             -- doubles, as the exporter does: a day holds a few hundred
-            -- distinct values per signal, not one per reading
+            -- distinct values per signal, not one per reading; the state of
+            -- charge is an estimate without sensor noise
             else round(
-                x + ((noise % 1000) / 1000.0 - 0.5) * 0.02,
+                x + ((noise % 1000) / 1000.0 - 0.5) * case payload_type
+                    when 'module_state_of_charge' then 0
+                    when 'cell_voltage' then 0.002
+                    else 0.02
+                end,
                 case payload_type
                     when 'module_state_of_charge' then 4
                     when 'cell_voltage' then 3
