@@ -70,7 +70,7 @@ def test_bundled_sample(tmp_path, capsys):
     assert capsys.readouterr() == (
         "spending: 120 customers, 240 purchases -> 284 combined rows\n"
         "  44 customers without purchases, 3 purchases without a customer,"
-        " 1 purchase rows that exactly repeat an earlier one (kept)\n"
+        " 1 purchase row that exactly repeats an earlier one (kept)\n"
         "  total spending 179,569.34 (= the sum of every price)\n"
         f"wrote combined_data.csv, age_group_spending.csv, total_spending_by_age_group.png to {out_dir}\n",
         "",

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from etl.core.options import HelpFormatter, settings_from
+from etl.core.options import HelpFormatter, plural, settings_from
 from etl.core.progress import say
 from etl.pipelines.spending.pipeline import (
     CHART_PNG,
@@ -68,14 +68,16 @@ def run_command(args: argparse.Namespace) -> int:
     summary = run(settings_from(args, Settings))
     counts = summary["counts"]
     say(
-        f"spending: {counts['customers']:,} customers, {counts['purchases']:,} purchases"
-        f" -> {counts['combined_rows']:,} combined rows",
+        f"spending: {plural(counts['customers'], 'customer')}, {plural(counts['purchases'], 'purchase')}"
+        f" -> {plural(counts['combined_rows'], 'combined row')}",
         quiet=args.quiet,
     )
+    repeats = counts["duplicate_purchase_rows"]
     say(
-        f"  {counts['customers_without_purchases']:,} customers without purchases,"
-        f" {counts['purchases_without_customer']:,} purchases without a customer,"
-        f" {counts['duplicate_purchase_rows']:,} purchase rows that exactly repeat an earlier one (kept)",
+        f"  {plural(counts['customers_without_purchases'], 'customer')} without purchases,"
+        f" {plural(counts['purchases_without_customer'], 'purchase')} without a customer,"
+        f" {plural(repeats, 'purchase row')} that exactly {'repeats' if repeats == 1 else 'repeat'}"
+        " an earlier one (kept)",
         quiet=args.quiet,
     )
     say(f"  total spending {counts['report_total']:,} (= the sum of every price)", quiet=args.quiet)

@@ -20,6 +20,7 @@ from typing import Any
 from etl.core.engine import SqlRunner, connect
 from etl.core.errors import EtlError
 from etl.core.files import atomic_outputs
+from etl.core.locking import locked_output
 from etl.core.options import plural
 from etl.core.paths import OUTPUT_DIR, SAMPLES_DIR
 from etl.core.progress import progress
@@ -33,6 +34,7 @@ DEFAULT_OUTPUT = OUTPUT_DIR / PIPELINE
 COMBINED_CSV = "combined_data.csv"
 SUMMARY_CSV = "age_group_spending.csv"
 CHART_PNG = "total_spending_by_age_group.png"
+LOCK_NAME = ".spending.lock"  # in the output folder, while a run writes there
 
 
 @dataclass(frozen=True)
@@ -95,19 +97,29 @@ class Settings:
 
 
 def run(settings: Settings) -> dict[str, Any]:
-    """The whole pipeline; returns the run summary, also written to `output`/_summary.json."""
+    """The whole pipeline; returns the run summary, also written to `output`/_summary.json.
+
+    One run at a time writes an output folder: a second one stops with an
+    error before it reads anything, so the three outputs and the summary of
+    a folder always come from the same run."""
     clock = RunClock()
-    output = Path(settings.output)
-    counts = build_report(
-        settings.input,
-        output,
-        threads=settings.threads,
-        memory_limit=settings.memory_limit,
-        currency=settings.currency,
-        quiet=settings.quiet,
-    )
+    with locked_output(Path(settings.output), LOCK_NAME) as output:
+        counts = build_report(
+            settings.input,
+            output,
+            threads=settings.threads,
+            memory_limit=settings.memory_limit,
+            currency=settings.currency,
+            quiet=settings.quiet,
+        )
+        summary = spending_summary(settings, clock, counts)
+        write_summary(output, summary)
+    return summary
+
+
+def spending_summary(settings: Settings, clock: RunClock, counts: dict[str, Any]) -> dict[str, Any]:
     inputs = Path(settings.input)
-    summary = run_summary(
+    return run_summary(
         PIPELINE,
         clock,
         settings,
@@ -125,8 +137,6 @@ def run(settings: Settings) -> dict[str, Any]:
         check=check_no_loss(counts),
         counts=counts,
     )
-    write_summary(output, summary)
-    return summary
 
 
 def build_report(
@@ -254,7 +264,7 @@ def describe_problems(path: Path | str, problems: Sequence[tuple]) -> str:
     what = f"{value!r} {problem}" if value is not None else f"the value {problem}"
     message = f"{path}, row {row_number}, column {column}: {what}"
     if len(problems) > 1:
-        message += f" (and {len(problems) - 1:,} more bad values in this file)"
+        message += f" (and {plural(len(problems) - 1, 'more bad value')} in this file)"
     return message
 
 
