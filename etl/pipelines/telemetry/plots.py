@@ -10,7 +10,13 @@ Gaps are gaps: the SQL marks where a series pauses for longer than its usual
 spacing, and a line stops there (a NaN is inserted) instead of being drawn
 across hours without data. Readings are also drawn as small dots, so a lone
 reading between two gaps (a cell-voltage sweep every 10 minutes, a burst of
-a few seconds) stays visible.
+a few seconds) stays visible. The time axis (`plot_time.TimeAxis`) is zoomed
+to the stretches with readings, hours without any cut out and marked, unless
+`whole_day` asks for 00:00-24:00.
+
+Currents are signed as in the real export: positive while the battery
+discharges, negative while it charges (its state of charge falls while the
+current is positive); the current panels say so and draw the zero line.
 """
 
 from __future__ import annotations
@@ -23,7 +29,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from matplotlib import dates as mdates
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import Colormap
@@ -34,6 +39,7 @@ from etl.core.errors import EtlError
 from etl.core.files import atomic_outputs
 from etl.core.progress import progress
 from etl.pipelines.telemetry.days import SECONDS_PER_DAY, natural_key
+from etl.pipelines.telemetry.plot_time import TimeAxis
 
 DPI = 100
 # Pixel sizes (width, height); the tests read them back from the PNG headers.
@@ -47,6 +53,8 @@ SLOT_SECONDS = 300
 MISSING_COLOUR = "#e6e6e6"
 _COLOURS = [f"C{i % 10}" for i in range(64)]
 LAYOUT = {"left": 0.07, "right": 0.84, "top": 0.93, "bottom": 0.08, "hspace": 0.3}
+# The sign of every current in the outputs, as the real export has it.
+CURRENT_SIGN = "positive = discharging, negative = charging"
 
 
 @dataclass(frozen=True)
@@ -57,6 +65,7 @@ class Panel:
     ylabel: str
     picks: Callable[[str], bool]
     min_span: float
+    zero_line: bool = False
 
 
 MODULE_PANELS = (
@@ -66,7 +75,7 @@ MODULE_PANELS = (
         lambda s: s == "module_voltage" or s.startswith("battery_voltage__"),
         1.0,
     ),
-    Panel("Module current", "Current (A)", lambda s: s == "module_current", 2.0),
+    Panel(f"Module current ({CURRENT_SIGN})", "Current (A)", lambda s: s == "module_current", 2.0, zero_line=True),
     Panel("State of charge", "State of charge (%)", lambda s: s == "module_state_of_charge", 5.0),
     Panel(
         "Module and sensor temperatures",
@@ -86,12 +95,15 @@ def plot_all(
     quiet: bool = False,
     threads: int | None = None,
     memory_limit: str | None = None,
+    whole_day: bool = False,
 ) -> list[Path]:
     """Draw every plot of the output folder (or the chosen phase/module/date).
 
     `phase`/`module` narrow the module figures and skip the per-day figures
-    (they show every module); `date` narrows everything. Returns the PNGs
-    written, each replaced atomically under `output/plots/<date>/`.
+    (they show every module); `date` narrows everything. Each figure's time
+    axis is zoomed to its readings, or spans 00:00-24:00 with `whole_day`.
+    Returns the PNGs written, each replaced atomically under
+    `output/plots/<date>/`.
     """
     root = Path(output)
     _check_outputs(root)
@@ -107,14 +119,18 @@ def plot_all(
         made: list[Path] = []
         try:
             for item in module_days:
-                made.append(plot_module_day(runner, root, item))
+                name = f"module_p{_safe(item.phase)}_m{_safe(item.module)}"
+                made.append(_save(module_figure(runner, item, whole_day), root, item.date, name))
                 bar.update(1)
             for day in day_names:
                 files = _list_files(runner, root, None, None, day)
-                made.append(plot_soc_overview(runner, root, day, [f for f in files if f.dataset == "modules"]))
+                modules = [f for f in files if f.dataset == "modules"]
+                made.append(_save(soc_overview_figure(runner, day, modules, whole_day), root, day, "overview_soc"))
                 phases = [f for f in files if f.dataset == "phases"]
                 if phases:
-                    made.append(plot_phase_currents(runner, root, day, phases))
+                    made.append(
+                        _save(phase_currents_figure(runner, day, phases, whole_day), root, day, "phase_currents")
+                    )
                 bar.update(1)
         finally:
             bar.close()
@@ -176,31 +192,30 @@ def _describe_filter(phase: str | None, module: str | None, date: str | None) ->
 # --- figures -----------------------------------------------------------------
 
 
-def plot_module_day(runner: SqlRunner, root: Path, item: DayFile) -> Path:
+def module_figure(runner: SqlRunner, item: DayFile, whole_day: bool = False) -> Figure:
     """Five stacked panels on one UTC day: voltages, current, SoC, temperatures, cells."""
     runner.execute("02_stage_module_day.sql", {"path": item.path})
     series = _fetch_series(runner)
-    figure, canvas = _figure(MODULE_SIZE, top=0.95, bottom=0.045)
+    axis = TimeAxis.for_readings(item.date, _day_start(item.date), _all_times(series), whole_day)
+    figure = _figure(MODULE_SIZE, top=0.95, bottom=0.045)
     axes = figure.subplots(len(MODULE_PANELS) + 1, 1, sharex=True)
     for ax, panel in zip(axes, MODULE_PANELS, strict=False):
         names = sorted((s for s in series if panel.picks(s)), key=_series_order)
         for name in names:
-            t, v = series[name]
-            ax.plot(t, v, marker=".", markersize=3, linewidth=1.2, label=series_label(name))
-        _finish_panel(ax, panel.title, panel.ylabel, panel.min_span, bool(names))
-    _draw_cells(axes[-1], series)
-    day_start = _day_start(item.date)
-    _time_axis(axes[-1], day_start, item.date)
+            ax.plot(*axis.place(*series[name]), marker=".", markersize=3, linewidth=1.2, label=series_label(name))
+        _finish_panel(ax, panel.title, panel.ylabel, panel.min_span, bool(names), zero_line=panel.zero_line)
+    _draw_cells(axes[-1], series, axis)
+    axis.draw(axes, label_gaps_in=axes[0])
     figure.suptitle(f"Phase {item.phase}, module {item.module} — {item.date} (UTC)", fontsize=16)
-    return _save(figure, canvas, root / "plots" / item.date / f"module_p{_safe(item.phase)}_m{_safe(item.module)}.png")
+    return figure
 
 
-def _draw_cells(ax: Axes, series: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+def _draw_cells(ax: Axes, series: dict[str, tuple[np.ndarray, np.ndarray]], axis: TimeAxis) -> None:
     has_cells = "cell_voltage_mean" in series
     if has_cells:
-        t, mean = series["cell_voltage_mean"]
-        _, low = series["cell_voltage_min"]
-        _, high = series["cell_voltage_max"]
+        t, mean = axis.place(*series["cell_voltage_mean"])
+        _, low = axis.place(*series["cell_voltage_min"])
+        _, high = axis.place(*series["cell_voltage_max"])
         counts = series["cell_count"][1]
         most = int(np.nanmax(counts)) if np.isfinite(counts).any() else 0
         ax.fill_between(t, low, high, color="tab:blue", alpha=0.25, linewidth=0, label="min–max spread")
@@ -210,7 +225,7 @@ def _draw_cells(ax: Axes, series: dict[str, tuple[np.ndarray, np.ndarray]]) -> N
     _finish_panel(ax, "Cell voltages across the battery's cells", "Cell voltage (V)", 0.02, has_cells)
 
 
-def plot_soc_overview(runner: SqlRunner, root: Path, day: str, files: list[DayFile]) -> Path:
+def soc_overview_figure(runner: SqlRunner, day: str, files: list[DayFile], whole_day: bool = False) -> Figure:
     """Heat map: every module (rows) by 5-minute slot (columns), colour = SoC in %."""
     day_start = _day_start(day)
     rows = runner.fetch(
@@ -222,18 +237,21 @@ def plot_soc_overview(runner: SqlRunner, root: Path, day: str, files: list[DayFi
     grid = np.full((len(modules), SECONDS_PER_DAY // SLOT_SECONDS), np.nan)
     for phase, module, slot, soc in rows:
         grid[index[(phase, module)], slot] = soc
-    figure, canvas = _figure(OVERVIEW_SIZE, left=0.12, right=0.97, top=0.9)
+    # a slot stands for its middle, so a zoomed axis ends on the slots' edges
+    middles = sorted({day_start + (slot + 0.5) * SLOT_SECONDS for _, _, slot, _ in rows})
+    axis = TimeAxis.for_readings(day, day_start, middles, whole_day)
+    figure = _figure(OVERVIEW_SIZE, left=0.12, right=0.97, top=0.9)
     ax = figure.subplots()
-    start = mdates.date2num(dt.datetime.fromtimestamp(day_start, dt.UTC))
-    image = ax.imshow(
-        np.ma.masked_invalid(grid),
-        aspect="auto",
-        interpolation="nearest",
-        cmap=_colormap(),
-        vmin=0,
-        vmax=100,
-        extent=(start, start + 1, len(modules) - 0.5, -0.5),
-    )
+    for start, (low, high) in zip(axis.starts, axis.spans, strict=True):
+        image = ax.imshow(
+            np.ma.masked_invalid(grid[:, low // SLOT_SECONDS : high // SLOT_SECONDS]),
+            aspect="auto",
+            interpolation="nearest",
+            cmap=_colormap(),
+            vmin=0,
+            vmax=100,
+            extent=(start, start + high - low, len(modules) - 0.5, -0.5),
+        )
     ax.set_yticks(range(len(modules)), [f"phase {p}, module {m}" for p, m in modules])
     ax.set_ylabel("Module")
     colourbar = figure.colorbar(image, ax=ax, pad=0.01)
@@ -242,31 +260,32 @@ def plot_soc_overview(runner: SqlRunner, root: Path, day: str, files: list[DayFi
         f"State of charge of every module — {day} (UTC)\n{SLOT_SECONDS // 60}-minute means; grey = no reading",
         fontsize=14,
     )
-    _time_axis(ax, day_start, day)
-    return _save(figure, canvas, root / "plots" / day / "overview_soc.png")
+    axis.draw([ax], label_gaps_in=ax)
+    return figure
 
 
-def plot_phase_currents(runner: SqlRunner, root: Path, day: str, files: list[DayFile]) -> Path:
-    """One panel per phase, stacked on the same UTC day axis and the same current scale.
+def phase_currents_figure(runner: SqlRunner, day: str, files: list[DayFile], whole_day: bool = False) -> Figure:
+    """One panel per phase, stacked on the same time axis and the same current scale.
 
     Separate panels rather than one: the phases often carry nearly the same
     current, and overlaid lines would hide each other.
     """
     runner.execute("03_stage_phase_currents.sql", {"paths": [f.path for f in files]})
     series = _fetch_series(runner)
+    axis = TimeAxis.for_readings(day, _day_start(day), _all_times(series), whole_day)
     phases = sorted({f.phase or "" for f in files}, key=_series_order)
-    figure, canvas = _figure(PHASES_SIZE, top=0.9, bottom=0.1, hspace=0.15)
+    figure = _figure(PHASES_SIZE, top=0.9, bottom=0.1, hspace=0.15)
     axes = figure.subplots(len(phases), 1, sharex=True, sharey=True, squeeze=False)[:, 0]
     for ax, phase, colour in zip(axes, phases, _COLOURS, strict=False):
         if phase in series:
-            t, v = series[phase]
-            ax.plot(t, v, marker=".", markersize=3, linewidth=1.2, color=colour, label=f"phase {phase}")
-        _finish_panel(ax, "", "Current (A)", 2.0, phase in series)
+            x, v = axis.place(*series[phase])
+            ax.plot(x, v, marker=".", markersize=3, linewidth=1.2, color=colour, label=f"phase {phase}")
+        _finish_panel(ax, "", "Current (A)", 2.0, phase in series, zero_line=True)
         if phase not in series:
             ax.text(0.01, 0.85, f"phase {phase}", transform=ax.transAxes, color="grey")
-    figure.suptitle(f"Phase currents — {day} (UTC)", fontsize=14)
-    _time_axis(axes[-1], _day_start(day), day)
-    return _save(figure, canvas, root / "plots" / day / "phase_currents.png")
+    figure.suptitle(f"Phase currents — {day} (UTC); {CURRENT_SIGN}", fontsize=14)
+    axis.draw(axes, label_gaps_in=axes[0])
+    return figure
 
 
 # --- helpers -----------------------------------------------------------------
@@ -281,8 +300,12 @@ def _fetch_series(runner: SqlRunner) -> dict[str, tuple[np.ndarray, np.ndarray]]
     return {name: with_breaks(points) for name, points in grouped.items()}
 
 
+def _all_times(series: dict[str, tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    return np.concatenate([t for t, _ in series.values()]) if series else np.array([])
+
+
 def with_breaks(points: Iterable[tuple[float, float, bool]]) -> tuple[np.ndarray, np.ndarray]:
-    """Epoch seconds and values as datetime64 and float arrays, a NaN before each break."""
+    """Epoch seconds and values as float arrays, a NaN value before each break."""
     t_out: list[float] = []
     v_out: list[float] = []
     for t, value, breaks in points:
@@ -291,8 +314,7 @@ def with_breaks(points: Iterable[tuple[float, float, bool]]) -> tuple[np.ndarray
             v_out.append(np.nan)
         t_out.append(t)
         v_out.append(value)
-    times = (np.asarray(t_out, dtype=np.float64) * 1000).astype("int64").astype("datetime64[ms]")
-    return times, np.asarray(v_out, dtype=np.float64)
+    return np.asarray(t_out, dtype=np.float64), np.asarray(v_out, dtype=np.float64)
 
 
 def series_label(name: str) -> str:
@@ -314,27 +336,22 @@ def _series_order(name: str) -> list[tuple[int, object]]:
     return [(0 if name.startswith("module_") else 1, ""), *natural_key(name)]
 
 
-def _finish_panel(ax: Axes, title: str, ylabel: str, min_span: float, has_data: bool) -> None:
+def _finish_panel(
+    ax: Axes, title: str, ylabel: str, min_span: float, has_data: bool, *, zero_line: bool = False
+) -> None:
     ax.set_title(title, fontsize=12, loc="left")
     ax.set_ylabel(ylabel, fontsize=11)
     ax.grid(alpha=0.3)
     if not has_data:
         ax.text(0.5, 0.5, "no readings this day", transform=ax.transAxes, ha="center", va="center", color="grey")
         return
+    if zero_line:
+        ax.axhline(0, color="black", linewidth=0.8, alpha=0.6, zorder=1)
     low, high = ax.get_ylim()
     if high - low < min_span:
         middle = (high + low) / 2
         ax.set_ylim(middle - min_span / 2, middle + min_span / 2)
     ax.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=9, frameon=False)
-
-
-def _time_axis(ax: Axes, day_start: int, day: str) -> None:
-    start = dt.datetime.fromtimestamp(day_start, dt.UTC).replace(tzinfo=None)
-    ax.set_xlim(np.datetime64(start, "ms"), np.datetime64(start + dt.timedelta(days=1), "ms"))
-    ax.xaxis.set_major_locator(mdates.HourLocator(byhour=range(0, 24, 2)))
-    ax.xaxis.set_minor_locator(mdates.HourLocator())
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))
-    ax.set_xlabel(f"Time (UTC) on {day}", fontsize=11)
 
 
 def _day_start(day: str) -> int:
@@ -347,15 +364,16 @@ def _colormap() -> Colormap:
     return colormaps["viridis"].with_extremes(bad=MISSING_COLOUR)
 
 
-def _figure(size: tuple[int, int], **margins: float) -> tuple[Figure, FigureCanvasAgg]:
-    """A figure with fixed margins (legends sit in the right margin).
+def _figure(size: tuple[int, int], **margins: float) -> Figure:
+    """A figure with fixed margins (legends sit in the right margin), on the Agg canvas.
 
     Fixed margins rather than constrained layout: the layout engine measured
     every tick label of the stacked panels and took half the drawing time.
     """
     figure = Figure(figsize=(size[0] / DPI, size[1] / DPI), dpi=DPI)
     figure.subplots_adjust(**{**LAYOUT, **margins})
-    return figure, FigureCanvasAgg(figure)
+    FigureCanvasAgg(figure)
+    return figure
 
 
 def _safe(value: str | None) -> str:
@@ -363,8 +381,9 @@ def _safe(value: str | None) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", value or "none")
 
 
-def _save(figure: Figure, canvas: FigureCanvasAgg, path: Path) -> Path:
-    """Write the PNG beside its final name and rename it: never a half-written plot."""
+def _save(figure: Figure, root: Path, day: str, name: str) -> Path:
+    """Write output/plots/<day>/<name>.png beside its final name and rename it: never a half-written plot."""
+    path = root / "plots" / day / f"{name}.png"
     with atomic_outputs(path) as (tmp,):
         figure.savefig(tmp, format="png")
     return path

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from etl.cli import main
+from etl.core.engine import SqlRunner, connect
 from etl.core.errors import EtlError
 from etl.core.paths import PROJECT_ROOT
 from etl.pipelines.telemetry import plots
@@ -141,8 +142,7 @@ def test_hourly_layout_is_named_in_the_error(telemetry_output):
 
 def test_gaps_become_nan_breaks():
     times, values = with_breaks([(0.0, 1.0, False), (10.0, 2.0, False), (500.0, 3.0, True), (510.0, 4.0, False)])
-    assert times.astype("int64").tolist() == [0, 10_000, 500_000, 500_000, 510_000]
-    assert times.dtype == np.dtype("datetime64[ms]")
+    assert times.tolist() == [0.0, 10.0, 500.0, 500.0, 510.0]
     assert np.isnan(values[2])
     assert [v for v in values.tolist() if v == v] == [1.0, 2.0, 3.0, 4.0]
 
@@ -197,3 +197,85 @@ def test_cli_as_a_subprocess(output):
     )
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
     assert files_under(output) == ["plots/2024-06-05", "plots/2024-06-05/module_p2_m1.png"]
+
+
+# --- the time axis and the labels of the figures -------------------------------
+
+
+@pytest.fixture
+def runner():
+    con = connect(threads=1)
+    yield SqlRunner(con, "telemetry/plots")
+    con.close()
+
+
+def day_files(runner, out, day, dataset):
+    return [f for f in plots._list_files(runner, out, None, None, day) if f.dataset == dataset]
+
+
+def module_11(runner, out):
+    return next(f for f in day_files(runner, out, "2024-06-05", "modules") if (f.phase, f.module) == ("1", "1"))
+
+
+def tick_labels(ax):
+    return [t.get_text() for t in ax.get_xticklabels()]
+
+
+def test_module_figure_zooms_to_its_two_bursts(pipeline_output, runner):
+    # module 1/1 on 2024-06-05: readings 06:00:00-06:09:50 and 18:00:00-18:09:50
+    axes = plots.module_figure(runner, module_11(runner, pipeline_output)).axes
+    bottom = axes[-1]
+    # 20 minutes shown, at 06:00-06:10 and 18:00-18:10, a tick every 2 minutes;
+    # the 11 h 50 min between them are a band 7 % of the 1,200 s shown (84 s)
+    assert tick_labels(bottom) == [
+        "06:00", "06:02", "06:04", "06:06", "06:08", "06:10",
+        "18:00", "18:02", "18:04", "18:06", "18:08", "18:10",
+    ]  # fmt: skip
+    assert [x for x in bottom.get_xticks()] == [*range(0, 601, 120), *range(684, 1285, 120)]
+    assert bottom.get_xlim() == pytest.approx((-12.0, 1296.0))
+    assert [t.get_text() for t in axes[0].texts] == ["11 h 50 min\nwithout readings"]
+    assert all(len(ax.patches) == 1 for ax in axes), "every panel shows the cut-out gap"
+    assert bottom.get_xlabel() == "Time (UTC) on 2024-06-05, zoomed to the readings: the hatched gaps are cut out"
+    # the first voltage reading sits at the axis' start, the last at its end
+    x, _ = axes[0].lines[0].get_data()
+    assert (x[0], x[-1]) == (0.0, 1284 - 10)
+
+
+def test_module_figure_whole_day(pipeline_output, runner):
+    axes = plots.module_figure(runner, module_11(runner, pipeline_output), whole_day=True).axes
+    assert tick_labels(axes[-1]) == [f"{h:02d}:00" for h in range(0, 25, 2)]
+    assert axes[-1].get_xlim() == (0.0, 86_400.0)
+    assert len(axes[0].texts) == 0 and all(len(ax.patches) == 0 for ax in axes)
+    assert axes[-1].get_xlabel() == "Time (UTC) on 2024-06-05"
+    x, _ = axes[0].lines[0].get_data()
+    assert x[0] == 6 * 3600
+
+
+def test_soc_overview_ends_the_day_at_24_00_and_zooms_to_its_slots(pipeline_output, runner):
+    modules = day_files(runner, pipeline_output, "2024-06-05", "modules")
+    whole = plots.soc_overview_figure(runner, "2024-06-05", modules, whole_day=True).axes[0]
+    assert tick_labels(whole)[0] == "00:00"
+    assert tick_labels(whole)[-1] == "24:00"
+    # SoC readings at 06:00-06:10 and 18:00-18:10 (module 1/1), 12:00 (module 2/1)
+    zoomed = plots.soc_overview_figure(runner, "2024-06-05", modules).axes[0]
+    assert tick_labels(zoomed) == ["06:00", "06:05", "06:10", "12:00", "12:05", "18:00", "18:05", "18:10"]
+    assert [t.get_text() for t in zoomed.texts] == ["5 h 50 min\nwithout readings", "5 h 55 min\nwithout readings"]
+    assert len(zoomed.images) == 3
+
+
+def test_currents_say_which_sign_is_charging(pipeline_output, runner):
+    assert plots.CURRENT_SIGN == "positive = discharging, negative = charging"
+    axes = plots.module_figure(runner, module_11(runner, pipeline_output)).axes
+    assert axes[1].get_title(loc="left") == "Module current (positive = discharging, negative = charging)"
+    assert any(list(line.get_ydata()) == [0, 0] for line in axes[1].lines), "the zero line is drawn"
+    phases = day_files(runner, pipeline_output, "2024-06-05", "phases")
+    figure = plots.phase_currents_figure(runner, "2024-06-05", phases)
+    assert figure.get_suptitle() == "Phase currents — 2024-06-05 (UTC); positive = discharging, negative = charging"
+
+
+def test_cli_whole_day_flag(output, monkeypatch, capsys):
+    calls = []
+    monkeypatch.setattr(plots, "plot_all", lambda *args, **kwargs: calls.append(kwargs) or [])
+    assert main(["plot", "--output", str(output), "--date", "2024-06-06", "--whole-day"]) == 0
+    assert main(["plot", "--output", str(output), "--date", "2024-06-06"]) == 0
+    assert [call["whole_day"] for call in calls] == [True, False]
