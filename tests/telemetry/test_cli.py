@@ -102,3 +102,17 @@ def test_as_a_subprocess_with_exit_codes(tmp_path):
         timeout=300,
     )
     assert usage.returncode == 2
+
+
+@pytest.mark.parametrize("command", [["telemetry", "--input", str(DATA_DIR)], ["generate-telemetry"]])
+def test_an_output_that_cannot_be_a_folder_is_named(tmp_path, capsys, command):
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    cases = {
+        "/proc/x": "Error: cannot create output folder /proc/x: No such file or directory\n",
+        str(afile): f"Error: output folder {afile} exists and is not a folder\n",
+        str(afile / "sub"): f"Error: cannot create output folder {afile / 'sub'}: {afile} is not a folder\n",
+    }
+    for output, message in cases.items():
+        assert main([*command, "--output", output]) == 1
+        assert capsys.readouterr().err == message

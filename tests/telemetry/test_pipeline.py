@@ -229,11 +229,11 @@ def test_full_refresh_rebuilds_every_day(tmp_path, write_readings, run_pipeline)
 
 
 def test_a_second_run_on_the_same_output_stops_at_the_lock(tmp_path, write_readings, run_pipeline):
-    from etl.pipelines.telemetry.state import OutputLock
+    from etl.pipelines.telemetry.state import output_lock
 
     write_readings(tmp_path / "input/a.parquet", READINGS)
     (tmp_path / "output").mkdir()
-    with OutputLock(tmp_path / "output"), pytest.raises(EtlError, match="another run is writing to"):
+    with output_lock(tmp_path / "output"), pytest.raises(EtlError, match="another run is writing to"):
         run_pipeline()
     assert output_files(tmp_path / "output") == []
     run_pipeline()  # the lock is gone with its holder

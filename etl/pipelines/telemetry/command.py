@@ -10,7 +10,16 @@ from pathlib import Path
 from typing import Any
 
 from etl.core.errors import EtlError
-from etl.core.options import HelpFormatter, location, parse_date, parse_duration, positive_int, settings_from
+from etl.core.files import ensure_folder
+from etl.core.options import (
+    HelpFormatter,
+    location,
+    parse_date,
+    parse_duration,
+    plural,
+    positive_int,
+    settings_from,
+)
 from etl.core.progress import say
 from etl.core.storage import is_remote
 from etl.pipelines.telemetry.days import date_span
@@ -127,9 +136,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         help="let a run delete all or most published days when their input files are gone (without it, "
         "the run stops: a wrong --input or an emptied folder deletes nothing)",
     )
-    p.add_argument(
-        "--strict", action="store_true", help="an input without any input file is an error, not a warning"
-    )
+    p.add_argument("--strict", action="store_true", help="an input without any input file is an error, not a warning")
     p.add_argument("--plots", action="store_true", help="make the plots right after the run (a local output)")
     p.add_argument(
         "--cluster",
@@ -238,7 +245,7 @@ def run_command(args: argparse.Namespace) -> int:
     removed = f", {len(gone)} day(s) removed ({date_span(gone)})" if gone else ""
     say(
         f"telemetry: {len(run_part['days_written'])} day(s) written{patched}, {run_part['days_unchanged']} unchanged, "
-        f"{run_part['rows_read']:,} rows read, {run_part['duplicates_removed']:,} duplicates removed, "
+        f"{plural(run_part['rows_read'], 'row')} read, {plural(run_part['duplicates_removed'], 'duplicate')} removed, "
         f"{run_part['rejected']:,} rejected{conflicting}, {len(summary['quarantined'])} file(s) quarantined{removed}, "
         f"{summary['wall_seconds']:.1f} s -> {args.output}",
         quiet=args.quiet,
@@ -274,8 +281,12 @@ def files_command(args: argparse.Namespace) -> int:
 def generate_command(args: argparse.Namespace) -> int:
     from etl.pipelines.telemetry.generator import generate
 
+    ensure_folder(args.output)
     written = generate(args.output, start=args.start, days=args.days, preset=args.preset, seed=args.seed)
-    say(f"generate-telemetry: {written['files']} file(s), {written['rows']:,} rows -> {args.output}", quiet=args.quiet)
+    say(
+        f"generate-telemetry: {written['files']} file(s), {plural(written['rows'], 'row')} -> {args.output}",
+        quiet=args.quiet,
+    )
     return 0
 
 

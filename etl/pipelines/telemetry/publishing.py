@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 from etl.core.engine import SqlRunner, connect
 from etl.core.errors import EtlError
-from etl.core.files import write_json_atomic
+from etl.core.files import ensure_folder, write_json_atomic
 from etl.core.storage import ObjectStore, is_remote
 from etl.core.summary import SUMMARY_NAME
 from etl.pipelines.telemetry.days import BuiltDay
 from etl.pipelines.telemetry.locations import LocalStaging, ObjectStaging
-from etl.pipelines.telemetry.state import STATE_NAME, WORK_DIR, ObjectLock, OutputLock, State
+from etl.pipelines.telemetry.state import STATE_NAME, WORK_DIR, ObjectLock, State, output_lock
 from etl.pipelines.telemetry.summary import RunReport, summary_changed
 
 if TYPE_CHECKING:
@@ -47,10 +47,10 @@ class LocalOutput:
         self.scratch = str(self.work / "tmp")
 
     def prepare(self) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
+        ensure_folder(self.root)
 
     def lock(self) -> AbstractContextManager[Any]:
-        return OutputLock(self.root)
+        return output_lock(self.root)
 
     def load_state(self, *, recover: bool = False) -> State:
         return State.load(self.work / STATE_NAME, recover=recover)

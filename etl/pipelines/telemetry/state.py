@@ -12,7 +12,6 @@ beside it and folds the journal into the file once, at the end.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
@@ -26,6 +25,7 @@ from typing import Any
 
 from etl.core.errors import EtlError
 from etl.core.files import write_json_atomic
+from etl.core.locking import OutputLock
 from etl.core.storage import ObjectStore
 
 STATE_VERSION = 1
@@ -242,38 +242,9 @@ def _journal_seq(name: str) -> int:
     return int(name.rsplit("/", 1)[-1].split(".", 1)[0])
 
 
-class OutputLock:
-    """An exclusive, non-blocking lock on an output folder.
-
-    flock is released by the kernel when the process dies, so a killed run
-    never leaves a stale lock behind.
-    """
-
-    def __init__(self, output: Path) -> None:
-        self.path = output / WORK_DIR / "lock"
-        self._fd: int | None = None
-
-    def __enter__(self) -> OutputLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.read(fd, 64).decode(errors="replace").strip() or "another process"
-            os.close(fd)
-            raise EtlError(
-                f"another run is writing to {self.path.parent.parent} (pid {holder}); wait for it to finish"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
-        self._fd = fd
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None
+def output_lock(output: Path) -> OutputLock:
+    """The lock a run holds on a local output folder (.telemetry/lock)."""
+    return OutputLock(output / WORK_DIR / LOCK_NAME, output)
 
 
 def clean_scratch(folder: Path) -> None:
