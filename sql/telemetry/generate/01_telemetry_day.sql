@@ -246,11 +246,13 @@ readings as (
             -- float32 readings at each sensor's resolution, printed as
             -- doubles, as the exporter does: a day holds a few hundred
             -- distinct values per signal, not one per reading; the state of
-            -- charge is an estimate without sensor noise
+            -- charge is an estimate without sensor noise, and a module
+            -- without current reads 0.0 (never -0.0), as in the real export
             else round(
-                x + ((noise % 1000) / 1000.0 - 0.5) * case payload_type
-                    when 'module_state_of_charge' then 0
-                    when 'cell_voltage' then 0.002
+                x + 0.0 + ((noise % 1000) / 1000.0 - 0.5) * case
+                    when payload_type = 'module_state_of_charge' then 0
+                    when payload_type = 'module_current' and x = 0 then 0
+                    when payload_type = 'cell_voltage' then 0.002
                     else 0.02
                 end,
                 case payload_type
