@@ -10,13 +10,17 @@ writes every value as a string); try_cast alone would also take '1.5', '1e3',
 '0x10' and '1_000', hence the pattern. CreationDate must be an ISO local
 timestamp (the export's `2022-01-02T00:00:00.000`); a zone offset would be
 dropped silently by the cast, so it is rejected instead of misread. A JSON
-null counts as missing. Keys other than the six are ignored.
+null counts as missing. Keys other than the six are ignored. A UTF-8
+byte-order mark (U+FEFF) at the start of a file is not part of its first
+line: editors on Windows write one, and the first vote must not be rejected
+for it.
 #}
 create or replace temp table votes_staged as
 with files as (
     select
         filename as file,
-        string_split(replace(content, chr(13) || chr(10), chr(10)), chr(10)) as lines,
+        string_split(replace(regexp_replace(content, '^' || chr(65279), ''), chr(13) || chr(10), chr(10)), chr(10))
+            as lines,
     from read_text($paths)
 ),
 

@@ -31,7 +31,7 @@ def test_sample_ingest_then_outliers(tmp_path, capsys):
     assert capsys.readouterr() == (
         f"2 files ingested into {db}: 964 loaded, 40 skipped as already present, 3 rejected\n"
         + rejected_note
-        + f"2 files ingested into {db}: 0 loaded, 1004 skipped as already present, 3 rejected\n"
+        + f"2 files ingested into {db}: 0 loaded, 1,004 skipped as already present, 3 rejected\n"
         + rejected_note
         + "Year  WeekNumber  VoteCount\n"
         "2024           3         64\n"
@@ -241,8 +241,8 @@ def test_the_full_export(tmp_path, shared_data, capsys):
     assert main(["votes", "ingest", "--input", str(path), "--db", str(db)]) == 0
     assert main(["votes", "ingest", "--input", str(path), "--db", str(db)]) == 0
     assert capsys.readouterr().out == (
-        f"1 file ingested into {db}: 40299 loaded, 0 skipped as already present, 0 rejected\n"
-        f"1 file ingested into {db}: 0 loaded, 40299 skipped as already present, 0 rejected\n"
+        f"1 file ingested into {db}: 40,299 loaded, 0 skipped as already present, 0 rejected\n"
+        f"1 file ingested into {db}: 0 loaded, 40,299 skipped as already present, 0 rejected\n"
     )
 
     con = connect(db)

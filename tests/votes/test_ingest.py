@@ -169,6 +169,17 @@ def test_blank_lines_are_skipped_and_crlf_is_read_and_numbering_holds(warehouse,
     assert rejects_table(warehouse) == [(str(path), 5, "{bad", "invalid JSON")]
 
 
+def test_a_byte_order_mark_at_the_start_is_not_part_of_the_first_line(warehouse, tmp_path):
+    """It rejected the first vote as invalid JSON. Only the file's start: a
+    mark inside a line is still a broken line."""
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes(("\ufeff" + vote(1) + "\r\n" + vote(2) + "\r\n\ufeff" + vote(3) + "\r\n").encode("utf-8"))
+
+    assert ingest(warehouse, [path]) == IngestCounts(loaded=2, present=0, rejected=1)
+    assert [row[0] for row in votes_table(warehouse)] == [1, 2]
+    assert rejects_table(warehouse) == [(str(path), 3, "\ufeff" + vote(3), "invalid JSON")]
+
+
 def test_last_line_without_newline_is_read(warehouse, tmp_path):
     path = tmp_path / "a.jsonl"
     path.write_text(vote(1) + "\n" + vote(2), encoding="utf-8")

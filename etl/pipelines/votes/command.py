@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from etl.core.options import HelpFormatter, settings_from
+from etl.core.options import HelpFormatter, plural, settings_from
 from etl.core.progress import say
 from etl.pipelines.votes.pipeline import DEFAULT_DB, DEFAULT_INPUT, PIPELINE, Settings, run
 
@@ -81,8 +81,8 @@ def run_ingest(args: argparse.Namespace) -> int:
     counts: dict[str, Any] = summary["counts"]
     files = summary["inputs"]["files"]
     say(
-        f"{files} {'file' if files == 1 else 'files'} ingested into {args.db}: {counts['loaded']} loaded, "
-        f"{counts['present']} skipped as already present, {counts['rejected']} rejected",
+        f"{plural(files, 'file')} ingested into {args.db}: {counts['loaded']:,} loaded, "
+        f"{counts['present']:,} skipped as already present, {counts['rejected']:,} rejected",
         quiet=args.quiet,
     )
     if counts["rejected"]:

@@ -9,6 +9,7 @@ view, the outliers action does not load or create tables. All the logic
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -18,6 +19,7 @@ import duckdb
 from etl.core.engine import SqlRunner, connect
 from etl.core.errors import EtlError
 from etl.core.files import discover
+from etl.core.locking import locked_output
 from etl.core.paths import SAMPLES_DIR, WORK_ROOT
 from etl.core.summary import RunClock, check_balance, run_summary, write_summary
 
@@ -74,23 +76,33 @@ def run(settings: Settings) -> dict[str, Any]:
 
 
 def run_ingest(settings: Settings) -> dict[str, Any]:
+    """One ingest (or outliers run) at a time per warehouse: a second one stops
+    with an error naming the warehouse, before it opens it. Without the lock a
+    run that found no warehouse could, failing, delete the one another run
+    had just made."""
     clock = RunClock()
     paths = input_files(settings.input)
     db = Path(settings.db)
-    new_warehouse = not db.exists()
-    con = connect(db, threads=settings.threads, memory_limit=settings.memory_limit)
-    try:
-        done = load(con, paths)
-    except BaseException:
+    with warehouse_lock(db):
+        new_warehouse = not db.exists()
+        con = connect(db, threads=settings.threads, memory_limit=settings.memory_limit)
+        try:
+            done = load(con, paths)
+        except BaseException:
+            con.close()
+            if new_warehouse:  # a failed first load leaves no empty warehouse behind
+                for leftover in (db, db.with_name(db.name + ".wal")):
+                    leftover.unlink(missing_ok=True)
+            raise
         con.close()
-        if new_warehouse:  # a failed first load leaves no empty warehouse behind
-            for leftover in (db, db.with_name(db.name + ".wal")):
-                leftover.unlink(missing_ok=True)
-        raise
-    con.close()
-    summary = ingest_summary(settings, clock, paths, done)
-    write_summary(db.parent, summary)
+        summary = ingest_summary(settings, clock, paths, done)
+        write_summary(db.parent, summary)
     return summary
+
+
+def warehouse_lock(db: Path) -> AbstractContextManager[Path]:
+    """The warehouse's folder (made if missing), locked by `.<name>.lock` beside the warehouse file."""
+    return locked_output(db.parent, f".{db.name}.lock", what="warehouse folder", output=db)
 
 
 def ingest_summary(settings: Settings, clock: RunClock, paths: list[Path], done: Ingested) -> dict[str, Any]:
@@ -119,11 +131,12 @@ def run_outliers(settings: Settings) -> dict[str, Any]:
     clock = RunClock()
     if not Path(settings.db).is_file():
         raise EtlError(f"warehouse not found: {settings.db} (run `votes ingest` first)")
-    con = connect(settings.db, threads=settings.threads, memory_limit=settings.memory_limit)
-    try:
-        rows = outlier_weeks(con, str(settings.db))
-    finally:
-        con.close()
+    with warehouse_lock(Path(settings.db)):
+        con = connect(settings.db, threads=settings.threads, memory_limit=settings.memory_limit)
+        try:
+            rows = outlier_weeks(con, str(settings.db))
+        finally:
+            con.close()
     weeks = [{"year": y, "week": w, "votes": n} for y, w, n in rows]
     return run_summary(
         PIPELINE,
