@@ -66,6 +66,9 @@ measured as (
         list_transform(entries, e -> e.key) as keys,
         list_filter(entries, e -> e.key = 'temperature')[1].value as temperature_text,
         list_filter(entries, e -> e.key = 'vibration')[1].value as vibration_text,
+        {# NaN and infinities read as doubles, but they are not measurements:
+           `nan`, `inf`, `Infinity`, and numbers too large for a double (1e999). #}
+        list_filter(entries, e -> not isfinite(try_cast(e.value as double)))[1] as non_finite,
     from typed
 ),
 
@@ -94,6 +97,7 @@ checked as (
                 then format('temperature "{}" is not a number', temperature_text)
             when vibration_text is not null and try_cast(vibration_text as double) is null
                 then format('vibration "{}" is not a number', vibration_text)
+            when non_finite is not null then format('{} "{}" is not a finite number', non_finite.key, non_finite.value)
         end as shape_reason,
     from measured
 ),

@@ -170,7 +170,7 @@ def test_duckdb_fallback_says_so_and_matches_postgres(
     assert main(["failures", "--input", str(inputs), "--output", str(tmp_path / "duck"), "--chunk-size", "4"]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[:2] == [
-        "failures: no PostgreSQL settings (--dsn, PGHOST/PGUSER/PGDATABASE/..., .env): "
+        "failures: no PostgreSQL settings (--dsn, DATABASE_URL, PGHOST/PGUSER/PGDATABASE/..., .env): "
         "using the embedded DuckDB database instead",
         f"failures: storing in the embedded DuckDB database {tmp_path / 'duck' / 'failures.duckdb'}",
     ]
@@ -245,7 +245,7 @@ def test_cli_subprocess_and_help(tmp_path: Path, kit: SimpleNamespace, pg_databa
         "  equipment_sensors.csv: 5 lines, 4 stored (4 new), 1 rejected",
         "  failures.log: 10 lines, 7 stored (7 new), 3 rejected",
         "failures: 4 lines rejected: see the rejects table (file, line, text, reason)",
-        "failures: wrote total_failures.csv (1 rows), top_equipment.csv (1 rows), group_averages.csv (2 rows)",
+        "failures: wrote total_failures.csv (1 row), top_equipment.csv (1 row), group_averages.csv (2 rows)",
     ]
     bad = subprocess.run(
         [sys.executable, "etl_process.py", "failures", "--output", str(tmp_path / "x"), "--from", "2020-02-01",

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from etl.core.options import HelpFormatter, parse_local_time, positive_int, settings_from
+from etl.core.options import HelpFormatter, parse_local_time, plural, positive_int, settings_from
 from etl.core.progress import say
 from etl.pipelines.failures.pipeline import (
     DEFAULT_CHUNK_SIZE,
@@ -26,11 +26,14 @@ equipment lists (.json) from --input into PostgreSQL, normalized (equipment,
 sensors, failure_readings with an hstore of every measurement, rejects), then
 write three reports for the period [--from, --to) as CSV files in --output.
 
-PostgreSQL settings come from --dsn, the libpq environment (PGHOST, PGPORT,
-PGUSER, PGPASSWORD, PGDATABASE, ...) or a .env file in the current folder.
-Without any, the same model and reports run on an embedded DuckDB database
-(--duckdb). Re-running on the same files changes nothing; lines that cannot be
-stored are kept in the rejects table with their file, line and reason.
+PostgreSQL settings come from --dsn, the DATABASE_URL environment variable,
+the libpq environment (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, ...) or
+a .env file in the current folder (PG* keys or DATABASE_URL). Without any, the
+same model and reports run on an embedded DuckDB database (--duckdb).
+Re-running on the same files changes nothing; lines that cannot be stored are
+kept in the rejects table with their file, line and reason. One load at a time
+writes an output folder or a PostgreSQL database: a second one stops with an
+error.
 """
 
 EPILOG = """\
@@ -54,9 +57,15 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     )
     p.add_argument("--input", type=Path, default=DEFAULT_INPUT, help="folder (or file) of .log, .csv and .json files")
     p.add_argument("--output", type=Path, required=True, help="folder for the report CSVs and the run summary")
-    p.add_argument("--dsn", help="PostgreSQL connection string (libpq keywords or a postgresql:// URI)")
     p.add_argument(
-        "--env-file", type=Path, default=Path(".env"), help="file of PG* settings used when not in the environment"
+        "--dsn",
+        help="PostgreSQL connection string (libpq keywords or a postgresql:// URI; default: $DATABASE_URL)",
+    )
+    p.add_argument(
+        "--env-file",
+        type=Path,
+        default=Path(".env"),
+        help="file of PG* settings and DATABASE_URL, used when not in the environment",
     )
     p.add_argument(
         "--duckdb", type=Path, help=f"embedded database when no PostgreSQL is set (default: OUTPUT/{DUCKDB_FILE})"
@@ -92,11 +101,14 @@ def run_command(args: argparse.Namespace) -> int:
 def say_summary(loaded: list[dict[str, Any]], reports: dict[str, int], quiet: bool) -> None:
     for counts in loaded:
         say(
-            f"  {counts['file']}: {counts['lines']:,} lines, {counts['accepted']:,} stored "
+            f"  {counts['file']}: {plural(counts['lines'], 'line')}, {counts['accepted']:,} stored "
             f"({counts['new']:,} new), {counts['rejected']:,} rejected",
             quiet=quiet,
         )
     rejected = sum(c["rejected"] for c in loaded)
     if rejected:
-        say(f"failures: {rejected:,} lines rejected: see the rejects table (file, line, text, reason)", quiet=quiet)
-    say("failures: wrote " + ", ".join(f"{name} ({n} rows)" for name, n in reports.items()), quiet=quiet)
+        say(
+            f"failures: {plural(rejected, 'line')} rejected: see the rejects table (file, line, text, reason)",
+            quiet=quiet,
+        )
+    say("failures: wrote " + ", ".join(f"{name} ({plural(n, 'row')})" for name, n in reports.items()), quiet=quiet)

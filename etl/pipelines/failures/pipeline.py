@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from etl.core.errors import EtlError
 from etl.core.files import discover, relative_name, write_csv_atomic
+from etl.core.locking import locked_output
 from etl.core.paths import SAMPLES_DIR
 from etl.core.progress import progress, say
 from etl.core.summary import RunClock, check_balance, run_summary, write_summary
@@ -34,6 +35,7 @@ DEFAULT_CHUNK_SIZE = 100_000
 DEFAULT_FROM = dt.datetime(2020, 1, 1)
 DEFAULT_TO = dt.datetime(2020, 2, 1)
 DUCKDB_FILE = "failures.duckdb"
+LOCK_NAME = ".failures.lock"  # in the output folder, while a run writes there
 STAGES = {".json": "stage_equipment", ".csv": "stage_sensors", ".log": "stage_lines"}
 TABLES = {"stage_equipment": "equipment", "stage_sensors": "sensors", "stage_lines": "failure_readings"}
 
@@ -47,13 +49,15 @@ PARSE_STEPS = {
 SELECT_STAGE = "04_select_stage.sql"
 COUNT_PARSED = "05_count_stage.sql"
 # sql/failures/postgres: what only PostgreSQL needs.
-POSTGRES_HSTORE = "01_create_hstore.sql"
+POSTGRES_LOCK = "01_lock_load.sql"
+POSTGRES_LOCK_HOLDER = "02_find_load_holder.sql"  # only when the lock is taken
+POSTGRES_HSTORE = "03_create_hstore.sql"
 POSTGRES_STAGE_TABLES = (
-    "02_create_stage_equipment.sql",
-    "03_create_stage_sensors.sql",
-    "04_create_stage_lines.sql",
+    "04_create_stage_equipment.sql",
+    "05_create_stage_sensors.sql",
+    "06_create_stage_lines.sql",
 )
-POSTGRES_CLEAR_STAGE = "05_clear_stage.sql"
+POSTGRES_CLEAR_STAGE = "07_clear_stage.sql"
 # sql/failures/store: the model, then per chunk flag, insert, keep rejects, count.
 SCHEMA_STEPS = (
     "01_create_equipment.sql",
@@ -78,7 +82,13 @@ REPORTS = {
 }
 STEPS = {
     PIPELINE: (*PARSE_STEPS.values(), SELECT_STAGE, COUNT_PARSED),
-    f"{PIPELINE}/postgres": (POSTGRES_HSTORE, *POSTGRES_STAGE_TABLES, POSTGRES_CLEAR_STAGE),
+    f"{PIPELINE}/postgres": (
+        POSTGRES_LOCK,
+        POSTGRES_LOCK_HOLDER,
+        POSTGRES_HSTORE,
+        *POSTGRES_STAGE_TABLES,
+        POSTGRES_CLEAR_STAGE,
+    ),
     f"{PIPELINE}/store": (
         *SCHEMA_STEPS,
         *(name for steps in MERGE_STEPS.values() for name in steps),
@@ -95,8 +105,8 @@ class Settings:
     """Load every .log, .csv and .json file under `input` into the store, then
     write the reports for [period_start, period_end) into `output`.
 
-    The store is PostgreSQL when `dsn`, the libpq environment or `env_file`
-    name one, else the embedded DuckDB database `duckdb` (default
+    The store is PostgreSQL when `dsn`, `DATABASE_URL`, the libpq environment
+    or `env_file` name one, else the embedded DuckDB database `duckdb` (default
     `output`/failures.duckdb).
     """
 
@@ -118,22 +128,40 @@ def run(settings: Settings) -> dict[str, Any]:
     clock = RunClock()
     if settings.period_start >= settings.period_end:
         raise EtlError(f"--from {settings.period_start} must be before --to {settings.period_end}")
-    root, output = Path(settings.input), Path(settings.output)
+    root = Path(settings.input)
     files = discover(root, list(STAGES))
     if not files:
         raise EtlError(f"no .log, .csv or .json files in {root}")
-    store = open_store(settings)
-    try:
-        say(f"failures: storing in the {store.description}", quiet=settings.quiet)
-        with store.transaction():
-            store.create_schema(SCHEMA_STEPS)
-            loaded = [load_file(store, root, path, settings.chunk_size, settings.quiet) for path in by_kind(files)]
-        reports = write_reports(store, output, settings.period_start, settings.period_end)
-    finally:
-        store.close()
-    summary = failures_summary(settings, clock, store.description, loaded, reports)
-    write_summary(output, summary)
+    for path in files:
+        check_not_empty(path)
+    # One run at a time writes an output folder; on PostgreSQL, one load at a
+    # time loads a database (the store's transaction holds its lock).
+    with locked_output(Path(settings.output), LOCK_NAME) as output:
+        store = open_store(settings)
+        try:
+            say(f"failures: storing in the {store.description}", quiet=settings.quiet)
+            with store.transaction():
+                store.create_schema(SCHEMA_STEPS)
+                loaded = [load_file(store, root, path, settings.chunk_size, settings.quiet) for path in by_kind(files)]
+            reports = write_reports(store, output, settings.period_start, settings.period_end)
+        finally:
+            store.close()
+        summary = failures_summary(settings, clock, store.description, loaded, reports)
+        write_summary(output, summary)
     return summary
+
+
+def check_not_empty(path: Path) -> None:
+    """A JSON file holds one array, so an empty one is not zero items but no
+    equipment list at all: loading on would reject every sensor and reading
+    for want of equipment. (An empty .log or .csv is simply zero lines.)"""
+    if path.suffix.lower() != ".json":
+        return
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 16):
+            if block.strip():
+                return
+    raise EtlError(f"{path}: the file is empty (expected a JSON array of {{equipment_id, code, group_name}} items)")
 
 
 def failures_summary(
@@ -173,7 +201,7 @@ def open_store(settings: Settings) -> Store:
         return PostgresStore(pg, threads=settings.threads, memory_limit=settings.memory_limit)
     path = Path(settings.duckdb) if settings.duckdb else Path(settings.output) / DUCKDB_FILE
     say(
-        "failures: no PostgreSQL settings (--dsn, PGHOST/PGUSER/PGDATABASE/..., .env): "
+        "failures: no PostgreSQL settings (--dsn, DATABASE_URL, PGHOST/PGUSER/PGDATABASE/..., .env): "
         "using the embedded DuckDB database instead",
         quiet=settings.quiet,
     )

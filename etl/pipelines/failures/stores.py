@@ -18,21 +18,26 @@ from typing import Any
 
 import duckdb
 import psycopg
+import psycopg.conninfo
 from psycopg.types import TypeInfo
 from psycopg.types.hstore import register_hstore
 
 from etl.core.engine import SqlRunner, bind_parameters, connect, pyformat, quote_identifier
 from etl.core.errors import EtlError
+from etl.core.files import ensure_folder
 from etl.pipelines.failures.pipeline import (
     PIPELINE,
     POSTGRES_CLEAR_STAGE,
     POSTGRES_HSTORE,
+    POSTGRES_LOCK,
+    POSTGRES_LOCK_HOLDER,
     POSTGRES_STAGE_TABLES,
     SELECT_STAGE,
 )
 
 # The libpq environment variables, and the connection keyword each sets. A
-# `.env` file may set them too; the real environment wins over the file.
+# `.env` file may set them too (and DATABASE_URL); the real environment wins
+# over the file.
 LIBPQ_ENV = {
     "PGHOST": "host",
     "PGHOSTADDR": "hostaddr",
@@ -49,6 +54,11 @@ LIBPQ_ENV = {
     "PGOPTIONS": "options",
 }
 DEFAULT_CONNECT_TIMEOUT = "10"
+# The connection string most hosting platforms and frameworks set.
+DATABASE_URL = "DATABASE_URL"
+# The PostgreSQL advisory lock a load holds for its transaction (two int4
+# keys: "etl", "fail"), so that two loads into one database take turns.
+LOAD_LOCK = (int.from_bytes(b"etl", "big"), int.from_bytes(b"fail", "big"))
 
 _AUTH_HINTS = ("password authentication failed", "authentication failed", "no password supplied", "role ")
 
@@ -82,19 +92,34 @@ def read_dotenv(path: Path) -> dict[str, str]:
 
 
 def postgres_settings(dsn: str | None, env_file: Path) -> PostgresSettings | None:
-    """The PostgreSQL settings given by `--dsn`, the environment or `.env`; None when there are none.
+    """The PostgreSQL settings given by `--dsn`, `DATABASE_URL`, the libpq
+    environment or `.env`; None when there are none.
 
     None means the user asked for no server at all: the pipeline then runs on
-    embedded DuckDB instead of failing.
+    embedded DuckDB instead of failing. The connection string is `--dsn`, else
+    `DATABASE_URL` from the environment, else from `.env`; what it leaves out,
+    the PG* variables say (the environment's, as libpq reads them, then
+    `.env`'s): a value it states is never overridden.
     """
-    dotenv = {k: v for k, v in read_dotenv(env_file).items() if k in LIBPQ_ENV}
+    dotenv = read_dotenv(env_file)
+    pg_dotenv = {k: v for k, v in dotenv.items() if k in LIBPQ_ENV}
     in_environment = [k for k in LIBPQ_ENV if os.environ.get(k)]
-    if dsn is None and not in_environment and not dotenv:
+    conninfo = dsn or os.environ.get(DATABASE_URL) or dotenv.get(DATABASE_URL)
+    if not conninfo and not in_environment and not pg_dotenv:
         return None
-    keywords = {LIBPQ_ENV[k]: v for k, v in dotenv.items() if not os.environ.get(k)}
-    if "connect_timeout" not in keywords and not os.environ.get("PGCONNECT_TIMEOUT"):
+    source = "--dsn" if dsn else DATABASE_URL
+    try:
+        stated = psycopg.conninfo.conninfo_to_dict(conninfo or "")
+    except psycopg.ProgrammingError as exc:
+        raise EtlError(f"invalid PostgreSQL connection string in {source}: {exc}") from exc
+    keywords = {LIBPQ_ENV[k]: v for k, v in pg_dotenv.items() if not os.environ.get(k) and LIBPQ_ENV[k] not in stated}
+    if (
+        "connect_timeout" not in keywords
+        and "connect_timeout" not in stated
+        and not os.environ.get("PGCONNECT_TIMEOUT")
+    ):
         keywords["connect_timeout"] = DEFAULT_CONNECT_TIMEOUT
-    return PostgresSettings(dsn or "", keywords)
+    return PostgresSettings(conninfo or "", keywords)
 
 
 def connect_postgres(settings: PostgresSettings) -> psycopg.Connection:
@@ -161,7 +186,7 @@ class DuckDbStore(Store):
     backend = "duckdb"
 
     def __init__(self, path: Path, *, threads: int | None, memory_limit: str | None) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        ensure_folder(path.parent, "database folder")
         super().__init__(connect(path, threads=threads, memory_limit=memory_limit))
         self.description = f"embedded DuckDB database {path}"
 
@@ -272,8 +297,23 @@ class PostgresStore(Store):
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
+        """The load's one transaction, holding the database's load lock: a
+        second load into the same database stops at once, changing nothing."""
         with self.conn.transaction():
+            self._lock_load()
             yield
+
+    def _lock_load(self) -> None:
+        keys = {"class_key": LOAD_LOCK[0], "object_key": LOAD_LOCK[1]}
+        [(locked,)] = self.query(self.pg_sql, POSTGRES_LOCK, keys)[1]
+        if locked:
+            return
+        holders = self.query(self.pg_sql, POSTGRES_LOCK_HOLDER, keys)[1]
+        info = self.conn.info
+        where = f"PostgreSQL database {info.dbname} on {info.host}:{info.port}"
+        if not holders:  # it finished between the two statements
+            raise EtlError(f"another run was loading into {where} as this one started; run it again")
+        raise EtlError(f"another run is loading into {where} (server process {holders[0][0]}); wait for it to finish")
 
     def close(self) -> None:
         self.conn.close()

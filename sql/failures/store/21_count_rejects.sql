@@ -29,6 +29,7 @@ select
         when reject_reason like 'measurement % is not "name value"' then 'measurement is not "name value"'
         when reject_reason like 'temperature % is not a number' then 'temperature is not a number'
         when reject_reason like 'vibration % is not a number' then 'vibration is not a number'
+        when reject_reason like '% "%" is not a finite number' then 'measurement is not a finite number'
         else reject_reason
     end as reason_kind,
     count(*) as lines
