@@ -88,3 +88,13 @@ def test_the_help_names_each_default_once(capsys):
         " (default: the bundled sample, samples/spending/) --output" in text
     )
     assert "--output DIR folder for the three outputs (default: output/spending/) --currency" in text
+
+
+def test_a_rerun_on_the_same_input_writes_the_same_files(tmp_path):
+    out = tmp_path / "out"
+    assert main(["spending", "--output", str(out), "--quiet"]) == 0
+    first = {name: (out / name).read_bytes() for name in ("combined_data.csv", "age_group_spending.csv")}
+    first_chart = (out / "total_spending_by_age_group.png").read_bytes()
+    assert main(["spending", "--output", str(out), "--quiet"]) == 0
+    assert {name: (out / name).read_bytes() for name in first} == first
+    assert (out / "total_spending_by_age_group.png").read_bytes() == first_chart
