@@ -9,11 +9,14 @@ use `{{ x | ident }}` or `{{ x | literal }}`, both defined here once.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
 import math
 import os
 import re
+import threading
+import weakref
 from collections.abc import Mapping
 from pathlib import Path, PurePath
 from typing import Any
@@ -21,27 +24,31 @@ from typing import Any
 import duckdb
 import jinja2
 
-from etl.core.errors import EtlError
+from etl.core.errors import EtlError, Interrupted, check_stop, interrupted_by, on_stop
 from etl.core.paths import PROJECT_ROOT, SQL_DIR
 
 _PARAM_RE = re.compile(r"(?<![\w$])\$([A-Za-z_]\w*)")
 _SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$", re.IGNORECASE)
-# DuckDB's units: KB is 1000 bytes, KiB 1024.
+# DuckDB's units, as its memory_limit reads them: KB (K, kilobyte) is 1000 bytes, KiB 1024.
 _SIZE_UNITS = {
     "": 1,
     "b": 1,
     "byte": 1,
     "bytes": 1,
-    "kb": 10**3,
-    "mb": 10**6,
-    "gb": 10**9,
-    "tb": 10**12,
+    **{
+        spelling: 10 ** (3 * power)
+        for power, (letter, word) in enumerate((("k", "kilo"), ("m", "mega"), ("g", "giga"), ("t", "tera")), 1)
+        for spelling in (letter, letter + "b", word + "byte", word + "bytes")
+    },
     "kib": 2**10,
     "mib": 2**20,
     "gib": 2**30,
     "tib": 2**40,
 }
 _ERROR_LINE_RE = re.compile(r"LINE (\d+):")
+# Every open connection, so that a stop (errors.stop) interrupts each query in flight.
+_OPEN: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()
+_OPEN_LOCK = threading.RLock()
 
 
 def quote_identifier(name: str) -> str:
@@ -88,10 +95,16 @@ def quote_literal(value: Any) -> str:
 def parse_size(text: str) -> int:
     """Bytes in a memory size as DuckDB spells it (`600MB`, `1.5 GiB`, `300000B`)."""
     match = _SIZE_RE.match(text)
-    unit = match.group(2).lower() if match else None
+    unit = size_unit(text)
     if not match or unit not in _SIZE_UNITS:
         raise EtlError(f"not a memory size: {text!r} (e.g. 600MB, 2GB, 1.5GiB)")
     return int(float(match.group(1)) * _SIZE_UNITS[unit])
+
+
+def size_unit(text: str) -> str | None:
+    """The unit of a memory size, lower case ("" for a bare number; None: not a size)."""
+    match = _SIZE_RE.match(text)
+    return match.group(2).lower() if match else None
 
 
 def connect(
@@ -118,15 +131,34 @@ def connect(
     if temp_directory is not None:
         Path(temp_directory).mkdir(parents=True, exist_ok=True)
         config["temp_directory"] = str(temp_directory)
+    check_stop()
     try:
         con = duckdb.connect(str(database), read_only=read_only, config=config)
     except duckdb.Error as exc:
         raise EtlError(f"cannot open DuckDB database {database}: {_first_line(exc)}") from exc
+    with _OPEN_LOCK:
+        _OPEN.add(con)
     # ICU is built in but only takes the zone once loaded, not as a connect option.
     con.execute("set TimeZone = 'UTC'")
     # Progress is ours to show (tqdm, off when not a terminal), not DuckDB's.
     con.execute("pragma disable_progress_bar")
     return con
+
+
+def interrupt_all() -> None:
+    """Interrupt the query each open connection runs (a stop's hook)."""
+    with _OPEN_LOCK:
+        connections = list(_OPEN)
+    for con in connections:
+        _interrupt(con)
+
+
+def _interrupt(con: duckdb.DuckDBPyConnection) -> None:
+    with contextlib.suppress(duckdb.Error):  # closed meanwhile
+        con.interrupt()
+
+
+on_stop(interrupt_all)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -163,6 +195,7 @@ class SqlRunner:
         self.con = con
         self.pipeline = pipeline
         self.folder = sql_dir / pipeline
+        self._interrupted = False
         if not self.folder.is_dir():
             raise EtlError(f"no SQL folder for pipeline {pipeline!r}: {self.folder}")
         self._env = _environment(sql_dir)
@@ -204,12 +237,39 @@ class SqlRunner:
         source: str,
     ) -> duckdb.DuckDBPyConnection:
         bound = bind_parameters(sql, params or {}, self.display(source))
+        self._check_interrupted()
         try:
             if bound:
                 return self.con.execute(sql, bound)
             return self.con.execute(sql)
+        except duckdb.InterruptException as exc:
+            # Only a stop interrupts a query: never a broken input to look into.
+            raise Interrupted() from exc
         except duckdb.Error as exc:
+            self._check_interrupted()
             raise EtlError(self._describe(source, sql, exc)) from exc
+        except RuntimeError as exc:
+            # A signal during a query on the main thread: DuckDB's client raises
+            # RuntimeError('Query interrupted') caused by the KeyboardInterrupt.
+            stop = interrupted_by(exc)
+            if stop is None:
+                raise
+            raise stop from None
+
+    def interrupt(self) -> None:
+        """Stop this runner: interrupt its query in flight and refuse every
+        later one (with Interrupted), whatever thread runs them."""
+        self._interrupted = True
+        _interrupt(self.con)
+
+    def resume(self) -> None:
+        """Take statements again after `interrupt()` (a worker kept for the next job)."""
+        self._interrupted = False
+
+    def _check_interrupted(self) -> None:
+        if self._interrupted:
+            raise Interrupted()
+        check_stop()
 
     def fetch(self, name: str, params: Mapping[str, Any] | None = None, **context: Any) -> list[tuple]:
         return self.execute(name, params, **context).fetchall()
