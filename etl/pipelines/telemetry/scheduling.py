@@ -9,8 +9,9 @@ nothing in planning, building or publishing changes.
 
 from __future__ import annotations
 
+import queue
 import threading
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -41,7 +42,8 @@ class DayBuilds(Protocol):
         """The plan changed: `count` days are still to come."""
 
     def close(self, *, interrupt: bool = False) -> None:
-        """Stop: let running builds end, or interrupt them first."""
+        """Stop: let running builds end, or interrupt them first (within a
+        statement: their queries fail with Interrupted)."""
 
 
 @dataclass
@@ -62,15 +64,28 @@ class LocalDays:
     As many workers as `worker_count` allows build days at once; each takes
     an equal share of the memory limit and, through ThreadShare, of the
     threads.
+
+    A stop (Ctrl-C) raises in the main thread wherever it is, so the main
+    thread waits on nothing a worker needs to finish: each build reports
+    its end on a queue, where `concurrent.futures.wait` would hold every
+    future's lock in turn, and a stop landing in between would leave one
+    held for good (the worker then hangs on it, and the run in its join).
     """
 
     def __init__(self, settings: Settings, spill: Path, threads: int, memory_bytes: int, days: int) -> None:
         self.settings = settings
         self.slots = worker_count(threads, days, memory_bytes)
         self.share = ThreadShare(threads)
-        self.workers = [DayWorker(self.share, memory_bytes // self.slots, spill / str(k)) for k in range(self.slots)]
+        self.workers: list[DayWorker] = []
+        try:
+            for k in range(self.slots):
+                self.workers.append(DayWorker(self.share, memory_bytes // self.slots, spill / str(k)))
+        except BaseException:
+            self._close_workers()
+            raise
         self.idle = list(self.workers)
         self.running: dict[Future[BuiltDay], tuple[DayWorker, DayJob]] = {}
+        self.ended: queue.SimpleQueue[Future[BuiltDay]] = queue.SimpleQueue()
         self.pool = ThreadPoolExecutor(self.slots, thread_name_prefix="telemetry-day")
 
     def submit(self, job: DayJob, *, waiting: int) -> None:
@@ -78,9 +93,12 @@ class LocalDays:
         self.share.start(waiting=waiting)
         future = self.pool.submit(worker.build, job, self.settings)
         self.running[future] = (worker, job)
+        future.add_done_callback(self.ended.put)
 
     def finished(self) -> list[Finished]:
-        done, _ = wait(self.running, return_when=FIRST_COMPLETED)
+        done = [self.ended.get()]
+        while not self.ended.empty():
+            done.append(self.ended.get())
         ended = []
         for future in sorted(done, key=lambda f: self.running[f][1].day):
             worker, job = self.running.pop(future)
@@ -93,9 +111,12 @@ class LocalDays:
 
     def close(self, *, interrupt: bool = False) -> None:
         if interrupt:
-            for worker, _ in self.running.values():
-                worker.con.interrupt()
-        self.pool.shutdown(wait=True)
+            for worker in self.workers:
+                worker.runner.interrupt()
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        self._close_workers()
+
+    def _close_workers(self) -> None:
         for worker in self.workers:
             worker.close()
 
