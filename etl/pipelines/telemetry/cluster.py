@@ -17,13 +17,19 @@ told, and why:
 - Dask may run a task again after a worker dies, and a day's build is
   idempotent: each attempt writes into a folder of its own, and into an
   object store under names fixed by the day's inputs.
+- Cancelling a task does not stop it once it runs: a stopped run (Ctrl-C)
+  also interrupts the DuckDB queries of its days on every worker. A local
+  cluster's worker processes ignore Ctrl-C (the terminal sends it to them
+  too, once they run): the driver stops them, and they print nothing.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
+import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -33,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 from distributed import Client, LocalCluster, WorkerPlugin, get_worker, wait
 
 from etl.core.engine import parse_size
-from etl.core.errors import EtlError
+from etl.core.errors import EtlError, Interrupted, deferred_stop
 from etl.pipelines.telemetry.days import BuiltDay, DayJob
 from etl.pipelines.telemetry.scheduling import DayBuilds, DayWorker, Finished
 
@@ -47,6 +53,10 @@ WORKERS_TIMEOUT_S = 30
 # A local cluster's worker is given at least this much memory: its Python,
 # pyarrow and DuckDB take a few hundred MB before the first day.
 MIN_LOCAL_WORKER_MEMORY = 2**30
+# A stopped run waits this long for the day builds it interrupted to end on
+# each worker, and then for each local worker process to close before it is
+# killed: a graceful close (the DuckDB databases, the interpreter) can take seconds.
+STOP_WAIT_S = 0.5
 _LOCAL = re.compile(r"^local(?::(\d+))?$")
 
 
@@ -68,6 +78,8 @@ class TelemetryWorker(WorkerPlugin):
         self.worker = worker
         self.builders: dict[int, DayWorker] = {}
         self.lock = threading.Lock()
+        self.active = 0
+        self.idle = threading.Condition(self.lock)
         limit = worker.memory_manager.memory_limit
         threads = max(1, worker.state.nthreads)
         if self.fixed_memory:
@@ -76,12 +88,32 @@ class TelemetryWorker(WorkerPlugin):
             self.memory = int(limit * DUCKDB_SHARE / threads) if limit else self.fallback_memory
         self.spill = Path(worker.local_directory) / "etl-telemetry-spill"
 
-    def builder(self) -> DayWorker:
+    @contextmanager
+    def builder(self) -> Iterator[DayWorker]:
+        """This thread's DayWorker, for one task."""
         key = threading.get_ident()
         with self.lock:
             if key not in self.builders:
                 self.builders[key] = DayWorker(None, self.memory, self.spill / str(len(self.builders)))
-            return self.builders[key]
+            builder = self.builders[key]
+            self.active += 1
+        builder.runner.resume()  # a new task: an interrupt was for the one before
+        try:
+            yield builder
+        finally:
+            with self.lock:
+                self.active -= 1
+                self.idle.notify_all()
+
+    def interrupt(self, wait: float = STOP_WAIT_S) -> None:
+        """End the builds running here within a statement (their run
+        stopped), and wait for them to end, `wait` seconds at most."""
+        with self.lock:
+            builders = list(self.builders.values())
+        for builder in builders:
+            builder.runner.interrupt()
+        with self.lock:
+            self.idle.wait_for(lambda: not self.active, timeout=wait)
 
     def teardown(self, worker: Any) -> None:
         for builder in self.builders.values():
@@ -91,7 +123,25 @@ class TelemetryWorker(WorkerPlugin):
 
 def build_on_worker(job: DayJob, settings: Settings) -> BuiltDay:
     """The task: build one day on this worker's DuckDB database."""
-    return get_worker().plugins[PLUGIN].builder().build(job, settings)
+    try:
+        with get_worker().plugins[PLUGIN].builder() as builder:
+            return builder.build(job, settings)
+    except Interrupted:
+        # An error of this task, not a KeyboardInterrupt of the worker's own.
+        raise EtlError(f"the build of {job.date} was interrupted: its run stopped") from None
+
+
+def _ignore_ctrl_c() -> None:
+    """In a local cluster's worker process (Client.run, in its main thread):
+    the terminal's Ctrl-C reaches it too, but the driver is the one to stop it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def interrupt_builds(dask_worker: Any) -> None:
+    """On each worker (Client.run): interrupt the day builds running there."""
+    plugin = dask_worker.plugins.get(PLUGIN)
+    if plugin is not None:
+        plugin.interrupt()
 
 
 class DaskDays:
@@ -119,8 +169,11 @@ class DaskDays:
         """Dask shares out its workers itself."""
 
     def close(self, *, interrupt: bool = False) -> None:
+        """With `interrupt`: cancel the builds, and end those already running
+        (a cancelled task runs on): when this returns, none writes any more."""
         if interrupt and self.running:
             self.client.cancel(list(self.running))
+            self.client.run(interrupt_builds, on_error="ignore")
         self.running.clear()
 
 
@@ -138,12 +191,20 @@ def dask_days(settings: Settings, budget: int) -> Iterator[Callable[[int], DayBu
             opened.extend(_open(settings, budget))
         return DaskDays(opened[0], settings)
 
+    stopping = False
     try:
         yield start
+    except BaseException:
+        stopping = True
+        raise
     finally:
-        for thing in opened:
-            if thing is not None:
-                thing.close()
+        client, cluster = opened or (None, None)
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            if stopping:
+                cluster.sync(_close_workers, cluster, STOP_WAIT_S)
+            cluster.close()
 
 
 def _open(settings: Settings, budget: int) -> tuple[Client, LocalCluster | None]:
@@ -154,14 +215,20 @@ def _open(settings: Settings, budget: int) -> tuple[Client, LocalCluster | None]
         if local:
             workers = int(local.group(1) or os.cpu_count() or 1)
             duckdb_memory = budget // workers
-            cluster = LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                memory_limit=max(int(duckdb_memory / DUCKDB_SHARE), MIN_LOCAL_WORKER_MEMORY),
-                silence_logs=logging.ERROR,
-            )
+            # A stop while the cluster starts waits for its handle (else its
+            # processes would be left behind), then closes it.
+            with deferred_stop():
+                cluster = LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    # Its health and metrics pages, on a free port: taking
+                    # 8787 when another cluster has it prints a warning.
+                    scheduler_kwargs={"dashboard_address": ":0"},
+                    memory_limit=max(int(duckdb_memory / DUCKDB_SHARE), MIN_LOCAL_WORKER_MEMORY),
+                    silence_logs=logging.ERROR,
+                )
             client = Client(cluster, timeout=f"{CONNECT_TIMEOUT_S}s")
             fallback, fixed = duckdb_memory, duckdb_memory
         else:
@@ -169,13 +236,18 @@ def _open(settings: Settings, budget: int) -> tuple[Client, LocalCluster | None]
             fallback, fixed = parse_size(settings.memory_limit or "600MB"), None
     except EtlError:
         raise
-    except Exception as exc:  # a local cluster that cannot start
+    except BaseException as exc:
         if cluster is not None:
             cluster.close()
+        if not isinstance(exc, Exception):
+            raise
+        # A local cluster that cannot start.
         raise EtlError(f"cannot start the Dask cluster {address!r}: {exc}") from exc
     try:
         client.wait_for_workers(1, timeout=WORKERS_TIMEOUT_S)
         client.register_plugin(TelemetryWorker(fallback, fixed), name=PLUGIN)
+        if cluster is not None:
+            client.run(_ignore_ctrl_c)
     except BaseException as exc:
         client.close()
         if cluster is not None:
@@ -195,3 +267,10 @@ def _connect(address: str) -> Client:
         raise EtlError(
             f"cannot reach the Dask scheduler at {address} within {CONNECT_TIMEOUT_S} s: {' '.join(str(exc).split())}"
         ) from exc
+
+
+async def _close_workers(cluster: LocalCluster, timeout: float) -> None:
+    """Close a local cluster's worker processes at once: each is asked to
+    close and killed if it has not after `timeout` (its builds have ended)."""
+    nannies = list(cluster.workers.values())
+    await asyncio.gather(*(nanny.close(timeout=timeout) for nanny in nannies), return_exceptions=True)
