@@ -3,7 +3,11 @@
 
 import sys
 
-from etl.cli import main
+try:
+    from etl.cli import console
+except KeyboardInterrupt:  # Ctrl-C while the command line loads: the same one line as later
+    print("Error: interrupted", file=sys.stderr)
+    sys.exit(130)
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(console("etl_process.py"))

@@ -2,6 +2,10 @@
 
 import sys
 
-from etl.cli import main
+try:
+    from etl.cli import console
+except KeyboardInterrupt:  # Ctrl-C while the command line loads: the same one line as later
+    print("Error: interrupted", file=sys.stderr)
+    sys.exit(130)
 
-sys.exit(main(prog="python -m etl"))
+sys.exit(console("python -m etl"))

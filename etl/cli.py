@@ -10,14 +10,16 @@ the entry points. Without a command, the telemetry pipeline runs.
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import pkgutil
+import signal
 import sys
 import traceback
 from collections.abc import Sequence
 
 import etl.pipelines
-from etl.core.errors import EtlError
+from etl.core.errors import EtlError, interrupted_by, stop_on_signals
 from etl.core.options import HelpFormatter, positive_int
 
 DEFAULT_COMMAND = "telemetry"
@@ -30,7 +32,9 @@ examples:
   python etl_process.py COMMAND --help
 
 Without a COMMAND the telemetry pipeline runs. Exit codes: 0 success,
-1 failure (one `Error: ...` line), 2 bad usage.
+1 failure (one `Error: ...` line), 2 bad usage, 130 stopped by Ctrl-C
+(SIGINT) and 143 by SIGTERM (both print `Error: interrupted`, within about a
+second, and leave the outputs as the last finished step left them).
 """
 
 
@@ -43,10 +47,33 @@ def common_options() -> argparse.ArgumentParser:
     group.add_argument("--threads", type=positive_int, metavar="N", help="DuckDB threads (default: all cores)")
     group.add_argument(
         "--memory-limit",
+        type=memory_size,
         metavar="SIZE",
-        help="DuckDB memory limit, e.g. 1GB or 512MB (default: the command's own)",
+        help="DuckDB memory limit, e.g. 1GB, 512MB or 1.5GiB (default: the command's own)",
     )
     return common
+
+
+def memory_size(text: str) -> str:
+    """A memory limit as DuckDB reads it: a number and a unit (KB, MB, GB,
+    TB are 1000^i bytes, KiB, MiB, GiB, TiB 1024^i); DuckDB takes no bare
+    number and no percentage."""
+    # The engine (and DuckDB) loads with the commands, not with this module:
+    # the entry points import it before Ctrl-C is handled.
+    from etl.core.engine import parse_size, size_unit
+
+    example = "(e.g. 512MB, 1GB, 1.5GiB)"
+    if text.strip().endswith("%"):
+        raise argparse.ArgumentTypeError(f"{text!r}: DuckDB takes a size, not a share of the memory {example}")
+    try:
+        size = parse_size(text)
+    except EtlError:
+        raise argparse.ArgumentTypeError(f"not a memory size: {text!r} {example}") from None
+    if not size_unit(text):
+        raise argparse.ArgumentTypeError(f"{text!r} has no unit {example}")
+    if size <= 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, not {text!r}")
+    return text.strip()
 
 
 def pipeline_modules() -> list:
@@ -81,24 +108,46 @@ def command_names(parser: argparse.ArgumentParser) -> set[str]:
 
 
 def main(argv: Sequence[str] | None = None, *, prog: str = "etl_process.py") -> int:
-    """Run one command line; returns the exit code (0, 1 on failure, 2 on bad usage)."""
+    """Run one command line; returns the exit code (0, 1 on failure, 2 on bad
+    usage, 128 + the signal when SIGINT or SIGTERM stopped it)."""
+    with stop_on_signals():
+        try:
+            return _main(argv, prog)
+        except BaseException as exc:  # a stop, wherever it landed: one line
+            stop = interrupted_by(exc)
+            if stop is None:
+                raise
+            print("Error: interrupted", file=sys.stderr)
+            return stop.exit_code
+
+
+def _main(argv: Sequence[str] | None, prog: str) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(prog)
     names = command_names(parser)
-    if not args_list or (args_list[0] not in names and args_list[0] not in ("-h", "--help")):
+    if not args_list or (args_list[0].startswith("-") and args_list[0] not in ("-h", "--help")):
         args_list.insert(0, DEFAULT_COMMAND)
+    elif args_list[0] not in names and args_list[0] not in ("-h", "--help"):
+        parser.error(_invalid_command(args_list[0], names))
     args = parser.parse_args(args_list)
     if not hasattr(args, "func"):
         parser.parse_args([*args_list, "--help"])
     try:
         return int(args.func(args) or 0)
-    except EtlError as exc:
-        return _fail(str(exc), args)
-    except KeyboardInterrupt:
-        print("Error: interrupted", file=sys.stderr)
-        return 130
-    except Exception as exc:  # an unexpected failure still gets one line
+    except Exception as exc:
+        if interrupted_by(exc):
+            raise  # a failure a stop caused (a query it interrupted, ...) is the stop
+        if isinstance(exc, EtlError):
+            return _fail(str(exc), args)
+        # An unexpected failure still gets one line.
         return _fail(f"{type(exc).__name__}: {exc} (run with --verbose for the traceback)", args)
+
+
+def _invalid_command(word: str, names: set[str]) -> str:
+    close = difflib.get_close_matches(word, sorted(names), n=1)
+    if close:
+        return f"invalid choice {word!r} (did you mean {close[0]!r}?)"
+    return f"invalid choice {word!r} (choose from {', '.join(sorted(names))})"
 
 
 def _fail(message: str, args: argparse.Namespace) -> int:
@@ -109,6 +158,11 @@ def _fail(message: str, args: argparse.Namespace) -> int:
     return 1
 
 
-def console() -> int:
-    """The `etl` command that `pip install .` puts on the PATH."""
-    return main(prog="etl")
+def console(prog: str = "etl") -> int:
+    """The `etl` command that `pip install .` puts on the PATH (and the other
+    entry points): `main`, then a signal that comes once it has returned,
+    while the interpreter shuts down, changes nothing."""
+    code = main(prog=prog)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
+    return code
