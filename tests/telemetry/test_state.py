@@ -50,6 +50,21 @@ def test_a_line_cut_short_by_a_kill_loses_only_that_day(tmp_path):
     assert State.load(state.path).days == {"d1": record(1)}
 
 
+@pytest.mark.parametrize("before", [0, 1])
+def test_a_run_killed_again_after_a_cut_line_leaves_a_readable_journal(tmp_path, before):
+    """The next run's entries must not append to the cut line."""
+    state = State(tmp_path / "state.json")
+    state.save()
+    for n in range(1, before + 2):
+        state.days[f"d{n}"] = record(n)
+        state.save_day(f"d{n}")
+    state.journal.write_text(state.journal.read_text()[:-10])
+    again = State.load(state.path)
+    again.days["d9"] = record(9)
+    again.save_day("d9")  # and the run is killed before it folds the journal
+    assert State.load(state.path).days == {**{f"d{n}": record(n) for n in range(1, before + 1)}, "d9": record(9)}
+
+
 def test_a_broken_line_inside_the_journal_is_an_error_naming_it(tmp_path):
     state = State(tmp_path / "state.json")
     state.save()

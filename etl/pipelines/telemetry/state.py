@@ -142,7 +142,11 @@ class State:
                 entry = json.loads(line)
             except ValueError:
                 if number == len(lines):
-                    break  # cut short by a kill; the file ends without a newline
+                    # Cut short by a kill (the file ends without a newline):
+                    # cut it off, or the next entry would append to it.
+                    with open(self.journal, "r+b") as fh:
+                        fh.truncate(len("\n".join(lines[:-1]).encode("utf-8")) + (1 if number > 1 else 0))
+                    break
                 raise EtlError(
                     f"the run state journal {self.journal} is broken at line {number}; "
                     "delete it or run with --full-refresh"
