@@ -87,7 +87,7 @@ def test_a_worker_killed_mid_day_changes_nothing(tmp_path, s3_server, local_file
 
     source = shared_data("telemetry")
     local = run(Settings(input=source, output=tmp_path / "local", quiet=True))
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
     killed: list[int] = []
     try:
         client = Client(cluster)
