@@ -95,7 +95,7 @@ def quote_literal(value: Any) -> str:
 def parse_size(text: str) -> int:
     """Bytes in a memory size as DuckDB spells it (`600MB`, `1.5 GiB`, `300000B`)."""
     match = _SIZE_RE.match(text)
-    unit = size_unit(text)
+    unit = match.group(2).lower() if match else None
     if not match or unit not in _SIZE_UNITS:
         raise EtlError(f"not a memory size: {text!r} (e.g. 600MB, 2GB, 1.5GiB)")
     return int(float(match.group(1)) * _SIZE_UNITS[unit])

@@ -33,7 +33,7 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
         ):
             text += " (default: %(default)s)"
         if isinstance(action.default, dt.timedelta):
-            text = text.replace("%(default)s", format_duration(action.default).replace("%", "%%"))
+            text = text.replace("%(default)s", format_duration(action.default))
         return text
 
 

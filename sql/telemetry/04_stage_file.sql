@@ -69,10 +69,14 @@ copy (
 
     final as (
         select
+            {%- if format == 'parquet' %}
+            try_cast(timestamp as bigint) as timestamp,
+            {%- else %}
             -- a whole number only: a cast would round 1717570000.5 silently
             case
                 when regexp_full_match(trim(timestamp::varchar), '-?[0-9]+') then try_cast(timestamp as bigint)
             end as timestamp,
+            {%- endif %}
             payload_type::varchar as payload_type,
             {%- if format == 'csv' %}
             value::varchar as value,

@@ -67,12 +67,11 @@ TRANSFORM_STEPS = (
     "08_combine.sql",
     "09_summarise_age_groups.sql",
 )
-# The SQL files in run order: read and check each input (01-02 and its
+# The SQL files in run order: read and check each input (01 and its
 # check, 03 or 04), transform, count, write.
 STEPS = {
     PIPELINE: (
         "01_read_csv.sql",
-        "02_list_columns.sql",
         CUSTOMERS.check_sql,
         PURCHASES.check_sql,
         *TRANSFORM_STEPS,

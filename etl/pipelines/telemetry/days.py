@@ -50,7 +50,7 @@ def check_columns(dataset: str, date: str, names: list[str]) -> None:
     seen: dict[str, str] = {}
     for name in names:
         other = seen.setdefault(name.lower(), name)
-        if other != name or name.lower() in OWN_COLUMNS:
+        if other != name:
             raise EtlError(f"{dataset} on {date}: signals {other!r} and {name!r} would share one column")
 
 

@@ -125,8 +125,9 @@ def index_files(
     Returns the entries of the good files and the bad ones with reasons.
     """
     entries: dict[str, dict[str, Any]] = {}
-    bad = [BadFile(rel, problem) for rel in files if (problem := source.problem(rel))]
-    files = [rel for rel in files if not source.problem(rel)]
+    problems = {rel: problem for rel in files if (problem := source.problem(rel))}
+    bad = [BadFile(rel, problem) for rel, problem in problems.items()]
+    files = [rel for rel in files if rel not in problems]
     parquet = [rel for rel in files if file_format(rel) == "parquet"]
     text = [rel for rel in files if file_format(rel) != "parquet"]
 
