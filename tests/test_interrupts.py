@@ -144,7 +144,7 @@ def telemetry(tmp_path_factory):
     etl("generate-telemetry", "--days", str(DAYS), "--output", str(root / "raw"), env=env)
     etl("--input", str(root / "raw"), "--output", str(root / "reference"), "--quiet", env=env)
     reference = outputs(root / "reference")
-    assert len(reference) == DAYS * 7
+    assert len(reference) == DAYS * 9  # 7 day files and 2 quality files a day
     return root / "raw", reference, summary_rows(root / "reference")
 
 

@@ -1,20 +1,22 @@
 {#-
-    Makes: the signals (output columns) of each dataset on this day: the
-    signal_id the readings carry, the name, whether it is text, how many
-    readings it has, and how many series the dataset has (pivot_groups()
-    weighs pivoting frequent and sparse signals apart against one more join
-    onto the grid). Python orders them naturally (cell 2 before cell 10) and
-    renders them into the writing step.
-    From: day_signals, for the signals with at least one reading without
-    problems in day_placed.
+    Makes: the signals of each dataset on this day: the signal_id the
+    readings carry, the name, whether it is text, how many readings it has
+    (those without problems), and how many series the dataset has
+    (pivot_groups() weighs pivoting frequent and sparse signals apart
+    against one more join onto the grid). The signals with readings are the
+    output columns: Python orders them naturally (cell 2 before cell 10) and
+    renders them into the writing step. A signal whose readings were all
+    rejected for their value has 0 readings; only the quality data names it.
+    From: day_signals, for the routed signals with at least one reading in
+    day_placed.
     Parameters: none.
 -#}
 with used as (
     select
         signal_key,
-        count(*) as readings
+        count(*) filter (where problem is null) as readings
     from day_placed
-    where problem is null
+    where problem is distinct from 'non-numeric value'
     group by signal_key
 ),
 
@@ -24,6 +26,7 @@ used_signals as (
         u.readings
     from day_signals as s
     inner join used as u on s.signal_key = u.signal_key
+    where s.problem is null
 ),
 
 signals as (
@@ -40,7 +43,7 @@ signals as (
 series as (
     select
         dataset,
-        count(distinct series) as series
+        count(distinct series) filter (where readings > 0) as series
     from used_signals
     group by dataset
 ),

@@ -1,46 +1,54 @@
 {#-
     Makes: temp table day_grid, the day's rows of one dataset on the strict
-    5-second UTC grid: per series (a phase + module, a phase, or the
-    system) 17,280 rows from 00:00:00 to 23:59:55, timestamp first, then
-    one column per signal, then (only when patching) the series' keys, its
-    partition value (date or hour), series and slot. Otherwise the keys stay
-    out: 21_list_grid_files.sql takes them from day_signals, which saves
-    carrying two text columns through the join, the sort and the table.
-    21_list_grid_files.sql and 22_write_grid_file.sql write it out, one
-    parquet file per partition (not COPY ... PARTITION_BY: it does not keep
-    the rows in time order).
+    UTC grid of step $step seconds: per series (a phase + module, a phase,
+    or the system) rows_per_day rows from 00:00:00 on, timestamp first,
+    then one column per signal, then (only when patching) the series' keys,
+    its partition value (date or hour), series and slot. Otherwise the keys
+    stay out: 21_list_grid_files.sql takes them from day_signals, which
+    saves carrying two text columns through the join, the sort and the
+    table. 21_list_grid_files.sql and 22_write_grid_file.sql write it out,
+    one parquet file per partition (not COPY ... PARTITION_BY: it does not
+    keep the rows in time order).
     From: day_placed (readings of one dataset without problems), and
     day_signals for the phase and module of each series.
-    Parameters: $day_start (epoch seconds of 00:00 UTC), $max_gap (interval,
-    used when filling); jinja: dataset, keys (series columns), columns (list
-    of {id, name, is_text, old}: signal_id, or none for a column that only
-    the published files have; column name; old: the published files have
-    it), groups (the columns with an id, pivoted in one group or more: see
-    below), fill (bool), hourly (bool: a partition per hour, else per day),
-    patch (bool, below), kept (bool: a patch keeps rows of published
-    files); when patching, $from_slot, $grid_from and $published
+    Parameters: $day_start (epoch seconds of 00:00 UTC), $step (seconds),
+    $max_gap_seconds (used when filling); jinja: dataset, keys (series
+    columns), columns (list of {id, name, is_text, old}: signal_id, or none
+    for a column that only the published files have; column name; old: the
+    published files have it), groups (the columns with an id, pivoted in one
+    group or more: see below), fill ('none', 'forward' or 'linear'),
+    rows_per_day, rows_per_hour, hourly (bool: a partition per hour, else
+    per day), patch (bool, below), kept (bool: a patch keeps rows of
+    published files); when patching, $from_slot, $grid_from and $published
     (the dataset's published files of the day, hive paths).
     Each pivot evaluates every column's FILTER on every reading it reads.
     With a few signals read every few seconds beside many read every few
     minutes (cell voltages), pivoting the frequent and the sparse signals
     apart, each on its own readings, and joining both onto the grid costs
     far less; pivot_groups() in the pipeline decides.
-    A bucket is [t, t + 5 s): numeric signals take the mean of its readings,
-    text signals the last one. A bucket without a reading is NULL unless
-    fill carries the last reading forward, never further than $max_gap.
-    Patch: late files brought readings from slot $from_slot on, and
-    day_placed holds only the readings from slot $grid_from on (early
-    enough for the fill). Rows before $from_slot are taken as they are from
-    the day's published files; the rest is
-    computed as usual. A bucket before $from_slot has no late reading and
-    its fill looks only backwards, so the result equals a full rebuild.
+    A bucket is [t, t + step): numeric signals take the mean of its
+    readings, text signals the last one. An empty bucket is NULL unless
+    filled, and a fill only ever looks inside the series' own day:
+      forward: the value of the last non-empty bucket, if that bucket
+        starts at most $max_gap_seconds before this one (floor(max gap /
+        step) buckets);
+      linear (numeric signals): the straight line between the values of the
+        non-empty buckets either side, at their start times, if those two
+        start at most $max_gap_seconds apart; nothing before the first or
+        after the last non-empty bucket. Text signals fill forward.
+    Patch: late files brought readings that can change rows from slot
+    $from_slot on, and day_placed holds only the readings from slot
+    $grid_from on (early enough for the fill). Rows before $from_slot are
+    taken as they are from the day's published files; the rest is computed
+    as usual. A bucket before $from_slot has no late reading and no fill
+    that reaches one, so the result equals a full rebuild.
 -#}
 {%- set carried = keys if patch else [] %}
 create or replace temp table day_grid as
 with readings as (
     select
         series,
-        ((timestamp - $day_start) // 5)::integer as slot,
+        ((timestamp - $day_start) // $step)::integer as slot,
         timestamp,
         signal_id,
         num,
@@ -52,7 +60,7 @@ with readings as (
 {%- for group in groups %}
 
 wide_{{ loop.index }} as (
-    -- one row per series and 5 s slot with readings of this group: the pivot
+    -- one row per series and slot with readings of this group: the pivot
     select
         series,
         slot,
@@ -87,14 +95,14 @@ grid as (
         series.*,
         range::integer as slot
     from series
-    cross join range({{ "$grid_from" if patch else "0" }}, 17280)
+    cross join range({{ "$grid_from" if patch else "0" }}, {{ rows_per_day }})
 ),
 
 joined as (
     select
         grid.series,
         grid.slot,
-        to_timestamp($day_start + grid.slot * 5) as timestamp,
+        to_timestamp($day_start + grid.slot * $step) as timestamp,
         {%- for key in carried %}
         grid.{{ key | ident }},
         {%- endfor %}
@@ -120,25 +128,55 @@ filled as (
         {{ key | ident }},
         {%- endfor %}
         {%- for column in columns if column.id is not none %}
-        {%- if fill %}
+        {%- set name = column.name | ident %}
+        {%- if fill == "linear" and not column.is_text %}
+        -- a rounding step past either neighbour is clamped back to it
         case
-            when {{ column.name | ident }} is not null then {{ column.name | ident }}
-            when timestamp - last_value(
-                case when {{ column.name | ident }} is not null then timestamp end ignore nulls
-            ) over carry <= $max_gap
-                then last_value({{ column.name | ident }} ignore nulls) over carry
-        end as {{ column.name | ident }},
+            when {{ name }} is not null then {{ name }}
+            when (
+                first_value(case when {{ name }} is not null then slot end ignore nulls) over ahead
+                - last_value(case when {{ name }} is not null then slot end ignore nulls) over carry
+            ) * $step <= $max_gap_seconds
+                then greatest(
+                    least(
+                        last_value({{ name }} ignore nulls) over carry
+                        + (first_value({{ name }} ignore nulls) over ahead - last_value({{ name }} ignore nulls) over carry)
+                        * (slot - last_value(case when {{ name }} is not null then slot end ignore nulls) over carry)
+                        / (
+                            first_value(case when {{ name }} is not null then slot end ignore nulls) over ahead
+                            - last_value(case when {{ name }} is not null then slot end ignore nulls) over carry
+                        ),
+                        greatest(last_value({{ name }} ignore nulls) over carry, first_value({{ name }} ignore nulls) over ahead)
+                    ),
+                    least(last_value({{ name }} ignore nulls) over carry, first_value({{ name }} ignore nulls) over ahead)
+                )
+        end as {{ name }},
+        {%- elif fill != "none" %}
+        case
+            when {{ name }} is not null then {{ name }}
+            when (slot - last_value(case when {{ name }} is not null then slot end ignore nulls) over carry) * $step
+                <= $max_gap_seconds
+                then last_value({{ name }} ignore nulls) over carry
+        end as {{ name }},
         {%- else %}
-        {{ column.name | ident }},
+        {{ name }},
         {%- endif %}
         {%- endfor %}
     from joined
-    {%- if fill %}
-    window carry as (
-        partition by series
-        order by slot
-        rows between unbounded preceding and current row
-    )
+    {%- if fill != "none" %}
+    window
+        carry as (
+            partition by series
+            order by slot
+            rows between unbounded preceding and current row
+        ){{ "," if fill == "linear" }}
+        {%- if fill == "linear" %}
+        ahead as (
+            partition by series
+            order by slot
+            rows between current row and unbounded following
+        )
+        {%- endif %}
     {%- endif %}
 ),
 
@@ -151,7 +189,7 @@ kept as (
         {%- for key in keys %}
         {{ key | ident }},
         {%- endfor %}
-        ((epoch(timestamp)::bigint - $day_start) // 5)::integer as slot,
+        ((epoch(timestamp)::bigint - $day_start) // $step)::integer as slot,
         {%- for column in columns if column.old %}
         {{ column.name | ident }},
         {%- endfor %}
@@ -161,7 +199,7 @@ kept as (
         hive_types_autocast = false,
         union_by_name = true
     )
-    where timestamp < to_timestamp($day_start + $from_slot * 5)
+    where timestamp < to_timestamp($day_start + $from_slot * $step)
 ),
 {%- endif %}
 
@@ -195,12 +233,12 @@ merged as (
     select
         every_series.*,
         slots.n::integer as slot,
-        to_timestamp($day_start + slots.n * 5) as timestamp,
+        to_timestamp($day_start + slots.n * $step) as timestamp,
         {%- for column in columns %}
         patched.{{ column.name | ident }},
         {%- endfor %}
     from every_series
-    cross join range(17280) as slots(n)
+    cross join range({{ rows_per_day }}) as slots(n)
     left join patched
         on slots.n = patched.slot
         {%- for key in keys %}
@@ -219,7 +257,7 @@ final as (
         {{ key | ident }},
         {%- endfor %}
         {%- if hourly %}
-        lpad((slot // 720)::varchar, 2, '0') as hour,
+        lpad((slot // {{ rows_per_hour }})::varchar, 2, '0') as hour,
         {%- else %}
         cast(to_timestamp($day_start) as date) as date,
         {%- endif %}

@@ -5,12 +5,12 @@
     From: day_grid (20_build_grid.sql), and day_signals for the key values
     of each series when day_grid does not carry them.
     Parameters: jinja: dataset, keys (series columns), partition ('date' or
-    'hour'), keyed (bool: day_grid carries the keys, as when patching).
-    Every series has all 17,280 slots of the day, so a partition starts at
+    'hour'), slots (rows per partition), keyed (bool: day_grid carries the
+    keys, as when patching).
+    Every series has every slot of the day, so a partition starts at
     each slot that is a multiple of its length; reading only those rows
     avoids grouping the whole grid. The writer checks each file's row count.
 -#}
-{%- set slots = 720 if partition == "hour" else 17280 %}
 {%- set holder = "starts" if keyed else "k" %}
 with starts as (
     select *

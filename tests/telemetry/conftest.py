@@ -76,7 +76,7 @@ def _misordered_files(root: Path) -> dict[str, int]:
     """Grid files under root whose rows do not step by 5 s in file order:
     file name -> how many steps are wrong. Empty when every file is in order."""
     con = duckdb.connect()
-    skipped = {"_rejects", ".telemetry"}
+    skipped = {"_rejects", "_quality", ".telemetry"}
     files = [str(p) for p in sorted(root.rglob("*.parquet")) if not skipped & set(p.relative_to(root).parts)]
     rows = con.execute(
         """

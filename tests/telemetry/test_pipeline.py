@@ -57,6 +57,10 @@ def test_days_datasets_and_summary(tmp_path, write_readings, run_pipeline):
     summary = run_pipeline()
     out = tmp_path / "output"
     assert output_files(out) == [
+        "_quality/date=2024-06-05/cells.parquet",
+        "_quality/date=2024-06-05/signals.parquet",
+        "_quality/date=2024-06-06/cells.parquet",
+        "_quality/date=2024-06-06/signals.parquet",
         "_rejects/date=2024-06-05/rejects.parquet",
         "modules/phase=1/module=1/date=2024-06-05/data_0.parquet",
         "modules/phase=1/module=1/date=2024-06-06/data_0.parquet",
@@ -99,6 +103,10 @@ def test_days_datasets_and_summary(tmp_path, write_readings, run_pipeline):
         "right": 10,
     }
     assert {o["path"]: o["rows"] for o in summary["outputs"]} == {
+        "_quality/date=2024-06-05/cells.parquet": 7,
+        "_quality/date=2024-06-05/signals.parquet": 6,
+        "_quality/date=2024-06-06/cells.parquet": 1,
+        "_quality/date=2024-06-06/signals.parquet": 1,
         "_rejects/date=2024-06-05/rejects.parquet": 1,
         "modules/phase=1/module=1/date=2024-06-05/data_0.parquet": 17_280,
         "modules/phase=1/module=1/date=2024-06-06/data_0.parquet": 17_280,
@@ -218,7 +226,11 @@ def test_removed_input_removes_its_days(tmp_path, write_readings, run_pipeline):
     second.unlink()
     summary = run_pipeline()
     assert summary["run"]["days_removed"] == ["2024-06-06"]
-    assert output_files(tmp_path / "output") == ["modules/phase=1/module=1/date=2024-06-05/data_0.parquet"]
+    assert output_files(tmp_path / "output") == [
+        "_quality/date=2024-06-05/cells.parquet",
+        "_quality/date=2024-06-05/signals.parquet",
+        "modules/phase=1/module=1/date=2024-06-05/data_0.parquet",
+    ]
 
 
 def test_full_refresh_rebuilds_every_day(tmp_path, write_readings, run_pipeline):
@@ -237,7 +249,7 @@ def test_a_second_run_on_the_same_output_stops_at_the_lock(tmp_path, write_readi
         run_pipeline()
     assert output_files(tmp_path / "output") == []
     run_pipeline()  # the lock is gone with its holder
-    assert len(output_files(tmp_path / "output")) == 5
+    assert len(output_files(tmp_path / "output")) == 5 + 4  # and the quality files of two days
 
 
 def test_forward_fill_setting_reaches_the_outputs(tmp_path, write_readings, run_pipeline):
@@ -260,7 +272,7 @@ def test_hourly_layout_with_the_full_topology_writes_one_file_per_hour(
     ]
     write_readings(tmp_path / "input/a.parquet", rows)
     summary = run_pipeline(layout="hourly")
-    hourly = [o for o in summary["outputs"] if not o["path"].startswith(("phases/", "system/"))]
+    hourly = [o for o in summary["outputs"] if not o["path"].startswith(("phases/", "system/", "_quality/"))]
     assert len(hourly) == 576
     assert {o["rows"] for o in hourly} == {720}
     assert misordered_files(tmp_path / "output") == {}

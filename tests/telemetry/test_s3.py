@@ -41,7 +41,7 @@ def test_a_round_trip_equals_a_local_run(tmp_path, s3, published_copy, local_fil
     assert sorted(k.rsplit("/", 1)[0] for k in data) == sorted(
         f"out/{n.rsplit('/', 1)[0]}" for n in local_files(tmp_path / "local")
     )
-    assert all(k.rsplit("/", 1)[1].startswith(("data_0.", "rejects.")) for k in data)
+    assert all(k.rsplit("/", 1)[1].startswith(("data_0.", "rejects.", "cells.", "signals.")) for k in data)
     summary = json.loads(ObjectStore(s3.clean).read("out/_summary.json"))
     assert lasting(summary) == json.loads(json.dumps(lasting(remote)))
 

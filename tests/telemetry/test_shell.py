@@ -81,4 +81,4 @@ def test_views_cover_every_dataset(tmp_path):
         text=True,
         check=True,
     )
-    assert result.stdout.splitlines() == ["modules", "phases", "system", str(8 * 17_280)]
+    assert result.stdout.splitlines() == ["modules", "phases", "quality", "quality_cells", "system", str(8 * 17_280)]

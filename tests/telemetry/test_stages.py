@@ -217,15 +217,27 @@ def test_non_numeric_values_in_numeric_signals_are_marked(runner, tmp_path, writ
     ]
 
 
-def write_day(runner, tmp_path, keys=("phase", "module"), dataset="modules", fill=False, max_gap=30, split=None):
-    """Build and write one dataset's grid. split: None lets pivot_groups()
-    choose; True or False forces two groups (frequent, sparse) or one."""
+def write_day(
+    runner,
+    tmp_path,
+    keys=("phase", "module"),
+    dataset="modules",
+    fill=False,
+    max_gap=30,
+    split=None,
+    step=5,
+    hourly=False,
+):
+    """Build and write one dataset's grid. fill: True/False for forward/none,
+    or the mode's name. split: None lets pivot_groups() choose; True or
+    False forces two groups (frequent, sparse) or one."""
+    fill = {True: "forward", False: "none"}.get(fill, fill)
     columns = [
         {"id": i, "name": n, "is_text": t, "old": False, "readings": r}
         for d, i, n, t, r, _ in runner.fetch("19_list_signals.sql")
         if d == dataset
     ]
-    groups = pivot_groups(columns, 17_280)
+    groups = pivot_groups(columns, 86_400 // step)
     if split is True:
         top = max(c["readings"] for c in columns)
         groups = [[c for c in columns if c["readings"] == top], [c for c in columns if c["readings"] < top]]
@@ -235,16 +247,19 @@ def write_day(runner, tmp_path, keys=("phase", "module"), dataset="modules", fil
     target.parent.mkdir(parents=True, exist_ok=True)
     runner.execute(
         "20_build_grid.sql",
-        {"day_start": DAY, "max_gap": dt.timedelta(seconds=max_gap)},
+        {"day_start": DAY, "step": step, "max_gap_seconds": max_gap},
         dataset=dataset,
         keys=list(keys),
         columns=columns,
         groups=groups,
         fill=fill,
-        hourly=False,
+        rows_per_day=86_400 // step,
+        rows_per_hour=3_600 // step,
+        hourly=hourly,
         patch=None,
     )
-    write_grid(runner, target, dataset, list(keys), "date")
+    partition = "hour" if hourly else "date"
+    write_grid(runner, target, dataset, list(keys), partition, (3_600 if hourly else 86_400) // step)
     return target
 
 

@@ -1,5 +1,5 @@
 """Building one day: place its readings (placing.py), pivot every dataset
-onto the 5-second grid, write one parquet file per series and partition
+onto the grid (5 s unless --every says otherwise), write one parquet file per series and partition
 into the scratch folder, and check each file's rows. Runs on a worker; it
 never reads or writes the run state."""
 
@@ -17,11 +17,10 @@ from etl.core.errors import EtlError
 from etl.core.storage import is_remote
 from etl.pipelines.telemetry.days import (
     DATASETS,
-    GRID_ROWS_PER_DAY,
-    GRID_ROWS_PER_HOUR,
     SECONDS_PER_DAY,
     BuiltDay,
     DayJob,
+    cell_seconds,
     check_columns,
     column_name,
     natural_key,
@@ -86,7 +85,11 @@ def _build(runner: SqlRunner, job: DayJob, settings: Settings, retune: Callable[
     day_dir.mkdir(parents=True)
     columns: dict[str, list[dict[str, Any]]] = {}
     series: dict[str, int] = {}
+    names = []
     for dataset, signal_id, signal, is_text, readings, count in runner.fetch("19_list_signals.sql"):
+        names.append({"dataset": dataset, "id": signal_id, "name": column_name(signal)})
+        if not readings:
+            continue  # every reading rejected: no column, a quality row
         columns.setdefault(dataset, []).append(
             {"id": signal_id, "name": column_name(signal), "is_text": bool(is_text), "old": False, "readings": readings}
         )
@@ -96,6 +99,8 @@ def _build(runner: SqlRunner, job: DayJob, settings: Settings, retune: Callable[
     published: dict[str, list[str]] = {}
     if patch:
         published = published_by_dataset(runner, published_path, job.published["outputs"], columns)
+    step = settings.step
+    rows_per_day = SECONDS_PER_DAY // step
     for dataset, keys in DATASETS.items():
         if dataset not in columns:
             continue
@@ -104,17 +109,28 @@ def _build(runner: SqlRunner, job: DayJob, settings: Settings, retune: Callable[
         retune()
         runner.execute(
             "20_build_grid.sql",
-            {"day_start": bounds["day_start"], "max_gap": settings.max_gap, **(patch or {}), "published": files},
+            {
+                "day_start": bounds["day_start"],
+                "step": step,
+                "max_gap_seconds": settings.max_gap.total_seconds(),
+                **({k: patch[k] for k in ("from_slot", "grid_from")} if patch else {}),
+                **({"published": files} if files else {}),
+            },
             dataset=dataset,
             keys=list(keys),
             columns=sorted(columns[dataset], key=lambda c: natural_key(c["name"])),
-            groups=pivot_groups(columns[dataset], series.get(dataset, 0) * GRID_ROWS_PER_DAY),
-            fill=settings.fill == "forward",
+            groups=pivot_groups(columns[dataset], series.get(dataset, 0) * rows_per_day),
+            fill=settings.fill,
+            rows_per_day=rows_per_day,
+            rows_per_hour=3_600 // step,
             hourly=hourly,
             patch=bool(patch),
             kept=bool(files),
         )
-        write_grid(runner, day_dir / dataset, dataset, list(keys), "hour" if hourly else "date", keyed=bool(patch))
+        slots = 3_600 // step if hourly else rows_per_day
+        write_grid(
+            runner, day_dir / dataset, dataset, list(keys), "hour" if hourly else "date", slots, keyed=bool(patch)
+        )
     if stats["rejected_total"]:
         old_rejects = f"_rejects/date={date}/rejects.parquet"
         kept = bool(patch) and old_rejects in job.published["outputs"]
@@ -125,12 +141,47 @@ def _build(runner: SqlRunner, job: DayJob, settings: Settings, retune: Callable[
             kept=kept,
         )
 
+    write_quality(runner, day_dir, job, settings, names, columns, published_path)
+
     written = published_names(day_dir, date, settings.layout)
     rows = row_counts(runner, written)
-    check_grid(written, rows, settings.layout)
+    check_grid(written, rows, settings.layout, step)
     delivered = deliver(job, written)
     location = {name: place for place, name in delivered.items()}
     return BuiltDay(job, delivered, {location[written[path]]: n for path, n in rows.items()}, stats)
+
+
+def write_quality(
+    runner: SqlRunner,
+    day_dir: Path,
+    job: DayJob,
+    settings: Settings,
+    names: list[dict[str, Any]],
+    columns: dict[str, list[dict[str, Any]]],
+    published_path: Callable[[str], str],
+) -> None:
+    """The day's quality cells and per-signal quality (24-26); a patch
+    measures the cells from its window on and keeps the earlier ones."""
+    step = settings.step
+    patch = job.patch
+    params: dict[str, Any] = {"day_start": job.day * SECONDS_PER_DAY, "step": step}
+    if patch:
+        params |= {"quality_from": patch["quality_from"], "published": published_path(quality_cells_name(job.date))}
+    runner.execute(
+        "24_measure_quality.sql", params, cell_buckets=cell_seconds(step) // step, names=names, patch=bool(patch)
+    )
+    runner.execute("25_write_quality_cells.sql", target=str(day_dir / "_quality_cells.parquet"))
+    runner.execute(
+        "26_write_quality.sql",
+        {"day_start": job.day * SECONDS_PER_DAY, "step": step},
+        target=str(day_dir / "_quality.parquet"),
+        rows_per_day=SECONDS_PER_DAY // step,
+        columns=[(dataset, c["name"]) for dataset, found in sorted(columns.items()) for c in found],
+    )
+
+
+def quality_cells_name(date: str) -> str:
+    return f"_quality/date={date}/cells.parquet"
 
 
 def pivot_groups(columns: list[dict[str, Any]], grid_rows: int) -> list[list[dict[str, Any]]]:
@@ -161,7 +212,14 @@ def pivot_groups(columns: list[dict[str, Any]], grid_rows: int) -> list[list[dic
 
 
 def write_grid(
-    runner: SqlRunner, target: Path, dataset: str, keys: list[str], partition: str, *, keyed: bool = False
+    runner: SqlRunner,
+    target: Path,
+    dataset: str,
+    keys: list[str],
+    partition: str,
+    slots: int = SECONDS_PER_DAY // 5,
+    *,
+    keyed: bool = False,
 ) -> None:
     """Write day_grid as hive-partitioned parquet under `target`, one file per
     series and partition (`<key>=<value>/.../<partition>=<value>/data_0.parquet`),
@@ -169,7 +227,9 @@ def write_grid(
     `keyed`: day_grid carries the series' key columns (a patch).
     """
     drop = [*(keys if keyed else []), partition, "series", "slot"]
-    listed = runner.fetch("21_list_grid_files.sql", dataset=dataset, keys=keys, partition=partition, keyed=keyed)
+    listed = runner.fetch(
+        "21_list_grid_files.sql", dataset=dataset, keys=keys, partition=partition, slots=slots, keyed=keyed
+    )
     for series, values, part, first, last in listed:
         folder = target.joinpath(
             *(f"{key}={quote(value, safe='')}" for key, value in zip(keys, values, strict=True)),
@@ -193,6 +253,10 @@ def published_names(day_dir: Path, date: str, layout: str) -> dict[Path, str]:
         parts = rel.parts
         if parts[0] == "_rejects.parquet":
             names[path] = f"_rejects/date={date}/rejects.parquet"
+        elif parts[0] == "_quality.parquet":
+            names[path] = f"_quality/date={date}/signals.parquet"
+        elif parts[0] == "_quality_cells.parquet":
+            names[path] = quality_cells_name(date)
         elif parts[0] == "modules" and layout == "hourly":
             values = dict(p.split("=", 1) for p in parts[1:-1])
             names[path] = f"{values['phase']}_{values['module']}/{yyyy}/{mm}/{dd}/{values['hour']}.parquet"
@@ -206,15 +270,15 @@ def published_names(day_dir: Path, date: str, layout: str) -> dict[Path, str]:
 def row_counts(runner: SqlRunner, written: dict[Path, str]) -> dict[Path, int]:
     if not written:
         return {}
-    rows = runner.fetch("24_count_output_rows.sql", {"files": [str(p) for p in written]})
+    rows = runner.fetch("27_count_output_rows.sql", {"files": [str(p) for p in written]})
     return {Path(name): int(n) for name, n in rows}
 
 
-def check_grid(written: dict[Path, str], rows: dict[Path, int], layout: str) -> None:
+def check_grid(written: dict[Path, str], rows: dict[Path, int], layout: str, step: int) -> None:
     for path, name in written.items():
-        if name.startswith("_rejects/"):
+        if name.startswith(("_rejects/", "_quality/")):
             continue
         hourly = layout == "hourly" and not name.startswith(("phases/", "system/"))
-        expected = GRID_ROWS_PER_HOUR if hourly else GRID_ROWS_PER_DAY
+        expected = (3_600 if hourly else SECONDS_PER_DAY) // step
         if rows[path] != expected:
             raise EtlError(f"internal check failed: {name} has {rows[path]} rows, expected {expected}")

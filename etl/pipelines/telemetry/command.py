@@ -22,7 +22,7 @@ from etl.core.options import (
 )
 from etl.core.progress import say
 from etl.core.storage import is_remote
-from etl.pipelines.telemetry.days import date_span
+from etl.pipelines.telemetry.days import date_span, step_problem
 
 ORDER = 10
 
@@ -31,6 +31,7 @@ examples:
   python etl_process.py --input data/ --output output/
   python etl_process.py telemetry --input data/ --output output/ --layout hourly
   python etl_process.py telemetry --input data/ --output output/ --fill forward --max-gap 30s
+  python etl_process.py telemetry --input data/ --output output/ --every 1m --fill linear --max-gap 5m
   python etl_process.py telemetry --input data/ --output output/ --on-bad-file skip --full-refresh
   python etl_process.py --input data/ --output output/ --cluster local:2
   python etl_process.py --input s3://raw/system-0001/ --output s3://clean/system-0001/ --cluster tcp://sched:8786
@@ -38,7 +39,8 @@ examples:
 
 Outputs: output/modules/phase=P/module=M/date=YYYY-MM-DD/data_0.parquet,
 output/phases/phase=P/date=.../, output/system/date=.../, rejected readings in
-output/_rejects/, the run summary in output/_summary.json. Re-running only
+output/_rejects/, data quality per series and signal in output/_quality/, the
+run summary in output/_summary.json. Re-running only
 recomputes the days whose input files changed. In an s3:// output each file
 is an object named after its build (data_0.<build>.parquet) and the day's
 state record says which: read them with telemetry-files. S3 takes the AWS_*
@@ -105,17 +107,27 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         help="hive: modules/phase=P/module=M/date=D/; hourly: {phase}_{module}/YYYY/MM/DD/HH.parquet",
     )
     p.add_argument(
+        "--every",
+        type=grid_step,
+        default=dt.timedelta(seconds=5),
+        metavar="DURATION",
+        help="the grid step: any whole number of seconds dividing a day (1s, 10s, 1m, 15m, 1h)",
+    )
+    p.add_argument(
         "--fill",
-        choices=("none", "forward"),
+        choices=("none", "forward", "linear"),
         default="none",
-        help="none: empty buckets stay NULL; forward: carry the last reading, at most --max-gap",
+        help="none: empty buckets stay NULL; forward: carry the last non-empty bucket's value; linear: the "
+        "straight line between the non-empty buckets either side (text signals carry forward); both at most "
+        "--max-gap from the non-empty bucket's start",
     )
     p.add_argument(
         "--max-gap",
         type=parse_duration,
         default=dt.timedelta(seconds=30),
         metavar="DURATION",
-        help="with --fill forward, how far a reading may be carried (e.g. 30s, 2m)",
+        help="with --fill, the longest distance between a non-empty bucket's start and a bucket it fills "
+        "(forward), or between the two buckets a line joins (linear), e.g. 30s, 2m",
     )
     p.add_argument(
         "--text-signals",
@@ -150,7 +162,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         help="the input holds one folder per system (<input>/<system_id>/YYYY/MM/DD/...): "
         "each gets <output>/<system_id>/ with its own state; all days in one queue",
     )
-    p.set_defaults(func=run_command, memory_default="600MB")
+    p.set_defaults(func=run_command, memory_default="600MB", parser=p)
 
     f = subparsers.add_parser(
         "telemetry-files",
@@ -165,7 +177,9 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         formatter_class=HelpFormatter,
     )
     f.add_argument("--output", type=location, default=Path("output"), metavar="DIR_OR_S3", help="the telemetry output")
-    f.add_argument("--dataset", choices=("modules", "phases", "system", "_rejects"), help="only this dataset's files")
+    f.add_argument(
+        "--dataset", choices=("modules", "phases", "system", "_rejects", "_quality"), help="only this dataset's files"
+    )
     f.add_argument("--date", type=parse_date, help="only this UTC day (YYYY-MM-DD)")
     f.set_defaults(func=files_command)
 
@@ -216,8 +230,20 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     p.set_defaults(func=plot_command)
 
 
+def grid_step(text: str) -> dt.timedelta:
+    step = parse_duration(text)
+    problem = step_problem(step.total_seconds())
+    if problem:
+        raise argparse.ArgumentTypeError(f"{text!r}: {problem}")
+    return step
+
+
 def run_command(args: argparse.Namespace) -> int:
     from etl.pipelines.telemetry.pipeline import Settings, run
+
+    problem = step_problem(args.every.total_seconds(), hourly=args.layout == "hourly")
+    if problem:
+        args.parser.error(f"argument --every: {problem}")
 
     settings = settings_from(
         args,

@@ -22,12 +22,41 @@ DATASETS = {
     "system": (),
 }
 
-GRID_ROWS_PER_DAY = 17_280
+# The default grid step; --every sets another (any whole number of seconds dividing a day).
+DEFAULT_STEP = 5
 
-GRID_ROWS_PER_HOUR = 720
+GRID_ROWS_PER_DAY = SECONDS_PER_DAY // DEFAULT_STEP
+
+GRID_ROWS_PER_HOUR = 3_600 // DEFAULT_STEP
+
+# A quality cell (the coverage map's unit) covers at least this long.
+CELL_SECONDS = 900
 
 # Columns the pipeline writes or needs in its grid beside the signals.
 OWN_COLUMNS = ("timestamp", "date", "hour", "phase", "module", "series", "slot")
+
+
+def step_problem(seconds: float, *, hourly: bool = False) -> str | None:
+    """Why `seconds` cannot be the grid step, or None: it must be a whole
+    number of seconds dividing a day (and, for hourly files, an hour), so
+    every bucket starts at the same time of day on every day."""
+    if seconds <= 0 or seconds != int(seconds):
+        return f"the grid step must be a whole number of seconds, not {seconds:g} s"
+    if SECONDS_PER_DAY % int(seconds):
+        return f"the grid step must divide a day (86,400 s) into whole buckets; {int(seconds)} s does not"
+    if hourly and 3_600 % int(seconds):
+        return f"--layout hourly needs a grid step dividing an hour (3,600 s); {int(seconds)} s does not"
+    return None
+
+
+def cell_seconds(step: int) -> int:
+    """The length of a quality cell for grid step `step`: the shortest whole
+    number of buckets that lasts at least CELL_SECONDS and divides the day
+    (15 minutes for every step dividing 15 minutes)."""
+    buckets = -(-CELL_SECONDS // step)
+    while (SECONDS_PER_DAY // step) % buckets:
+        buckets += 1
+    return buckets * step
 
 
 def column_name(signal: str) -> str:

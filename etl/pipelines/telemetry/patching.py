@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from etl.core.engine import SqlRunner
-from etl.pipelines.telemetry.days import DATASETS, GRID_ROWS_PER_DAY, SECONDS_PER_DAY, checked_stats, day_name
+from etl.pipelines.telemetry.days import DATASETS, SECONDS_PER_DAY, cell_seconds, checked_stats, day_name
 from etl.pipelines.telemetry.state import State
 
 if TYPE_CHECKING:
@@ -21,11 +21,14 @@ def patch_plan(
 ) -> dict[str, Any] | None:
     """How to patch a published day that only gained files, or None to rebuild it.
 
-    The late files' readings start at slot `from_slot`; every bucket before
-    it is unchanged, so only the readings from `grid_from` on (early enough
-    for the forward fill) are placed again, from the files whose timestamp
-    span meets them: that is every copy of those readings, so the dedupe is
-    exact. The typical case is the next day's folder bringing the last
+    The late files' readings start at slot `first_new`. A fill reaches at
+    most `gap` buckets from a non-empty one, so rows from `from_slot` on
+    can change (`first_new`, or `gap` earlier for a linear fill, which
+    looks ahead too) and the rows before it are kept as published. The
+    readings from `grid_from` on (early enough for every fill of the rows
+    from `from_slot`, and from the start of `first_new`'s quality cell) are
+    placed again, from the files whose timestamp span meets them: that is
+    every copy of those readings, so the dedupe is exact. The typical case is the next day's folder bringing the last
     minutes before midnight. Daily layout only; a window longer than half a
     day is rebuilt whole, which is cheaper.
     """
@@ -39,21 +42,25 @@ def patch_plan(
     spans = {rel: state.files[rel].get("span") for rel in inputs}
     if not new or any(span is None for span in spans.values()):
         return None
-    if not output.has(record):
+    if not output.has(record) or f"_quality/date={day_name(day)}/cells.parquet" not in record.get("outputs", []):
         return None
     day_start, day_end = day * SECONDS_PER_DAY, (day + 1) * SECONDS_PER_DAY
-    from_slot = (min(max(spans[rel][0], day_start) for rel in new) - day_start) // 5
-    gap_slots = -(-int(settings.max_gap.total_seconds()) // 5) if settings.fill == "forward" else 0
-    grid_from = max(0, from_slot - gap_slots)
-    if grid_from < GRID_ROWS_PER_DAY // 2:
+    step = settings.step
+    first_new = (min(max(spans[rel][0], day_start) for rel in new) - day_start) // step
+    gap = int(settings.max_gap.total_seconds() // step) if settings.fill != "none" else 0
+    from_slot = first_new - gap if settings.fill == "linear" else first_new
+    cell = cell_seconds(step) // step
+    grid_from = max(0, min(from_slot - gap, first_new // cell * cell))
+    if grid_from < SECONDS_PER_DAY // step // 2:
         return None
-    window_start = day_start + grid_from * 5
+    window_start = day_start + grid_from * step
 
     def meets(rel: str) -> bool:
         return spans[rel][1] >= window_start and spans[rel][0] < day_end
 
     return {
         "from_slot": from_slot,
+        "quality_from": first_new // cell * cell,
         "grid_from": grid_from,
         "window_start": window_start,
         "inputs": [rel for rel in inputs if meets(rel)],

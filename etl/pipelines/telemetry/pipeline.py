@@ -30,6 +30,7 @@ from etl.core.engine import SqlRunner, connect, parse_size
 from etl.core.errors import EtlError
 from etl.core.storage import ObjectStore, is_remote
 from etl.core.summary import RunClock
+from etl.pipelines.telemetry.days import DEFAULT_STEP, step_problem
 from etl.pipelines.telemetry.fleet import fleet_summary, fleet_systems
 from etl.pipelines.telemetry.indexing import index_inputs
 from etl.pipelines.telemetry.locations import LocalInputs, ObjectInputs
@@ -71,10 +72,13 @@ STEPS = {
         "21_list_grid_files.sql",
         "22_write_grid_file.sql",
         "23_write_rejects.sql",
-        "24_count_output_rows.sql",
+        "24_measure_quality.sql",
+        "25_write_quality_cells.sql",
+        "26_write_quality.sql",
+        "27_count_output_rows.sql",
         # the views over the outputs (publishing.py)
-        "25_set_file_search_path.sql",
-        "26_create_view.sql",
+        "28_set_file_search_path.sql",
+        "29_create_view.sql",
     ),
     "telemetry/generate": ("01_telemetry_day.sql", "02_shift_day.sql", "03_list_files.sql", "04_write_file.sql"),
     "telemetry/plots": (
@@ -86,7 +90,7 @@ STEPS = {
     ),
 }
 # Bumped when the outputs a given input makes change, so old days are rebuilt.
-PIPELINE_VERSION = 2
+PIPELINE_VERSION = 3
 
 
 @dataclass
@@ -101,6 +105,8 @@ class Settings:
     layout: str = "hive"
     fill: str = "none"
     max_gap: dt.timedelta = dt.timedelta(seconds=30)
+    # The grid step (a bucket is [t, t + every)).
+    every: dt.timedelta = dt.timedelta(seconds=DEFAULT_STEP)
     text_signals: tuple[str, ...] = ("system_state",)
     on_bad_file: str = "fail"
     full_refresh: bool = False
@@ -114,6 +120,19 @@ class Settings:
     # An input without any input file is an error, not a warning.
     strict: bool = False
 
+    @property
+    def step(self) -> int:
+        """The grid step in whole seconds."""
+        return int(self.every.total_seconds())
+
+    def check(self) -> None:
+        """Settings the command line rules out, checked for callers from Python."""
+        problem = step_problem(self.every.total_seconds(), hourly=self.layout == "hourly")
+        if problem:
+            raise EtlError(problem)
+        if self.fill not in ("none", "forward", "linear"):
+            raise EtlError(f"fill must be none, forward or linear, not {self.fill!r}")
+
     def fingerprint(self) -> dict[str, Any]:
         """The settings that shape the outputs: a change rebuilds every day."""
         return {
@@ -121,6 +140,7 @@ class Settings:
             "layout": self.layout,
             "fill": self.fill,
             "max_gap_seconds": self.max_gap.total_seconds(),
+            "every_seconds": self.step,
             "text_signals": sorted(self.text_signals),
         }
 
@@ -133,6 +153,7 @@ def run(settings: Settings) -> dict[str, Any]:
     (and written at the top of the output) covers them all.
     """
     clock = RunClock()
+    settings.check()
     targets = fleet_systems(settings) if settings.fleet else [("", settings)]
     with ExitStack() as stack:
         local = stack.enter_context(tempfile.TemporaryDirectory(prefix="etl-telemetry-"))

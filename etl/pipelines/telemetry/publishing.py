@@ -208,6 +208,8 @@ VIEWS = {
     "phases": "phases/phase=*/date=*/*.parquet",
     "system": "system/date=*/*.parquet",
     "rejects": "_rejects/date=*/*.parquet",
+    "quality": "_quality/date=*/signals.parquet",
+    "quality_cells": "_quality/date=*/cells.parquet",
 }
 
 HOURLY_MODULES = "*_*/[0-9][0-9][0-9][0-9]/[0-9][0-9]/[0-9][0-9]/[0-9][0-9].parquet"
@@ -241,11 +243,11 @@ def write_views(output: Path, state: State, settings: Settings) -> None:
     try:
         # The views keep their relative paths; this only lets them bind here.
         runner = SqlRunner(con, "telemetry")
-        runner.execute("25_set_file_search_path.sql", folder=str(output.parent))
+        runner.execute("28_set_file_search_path.sql", folder=str(output.parent))
         for view in wanted:
             pattern = views[view]
             hourly = settings.layout == "hourly" and view == "modules"
-            runner.execute("26_create_view.sql", view=view, prefix=prefix, pattern=pattern, hourly=hourly)
+            runner.execute("29_create_view.sql", view=view, prefix=prefix, pattern=pattern, hourly=hourly)
     finally:
         con.close()
     os.replace(tmp, target)
