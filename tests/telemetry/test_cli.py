@@ -64,6 +64,17 @@ def test_verbose_shows_the_traceback(tmp_path, capsys):
         (["--layout", "daily"], "argument --layout: invalid choice: 'daily'"),
         (["--fill", "forward", "--max-gap", "soon"], "argument --max-gap: not a duration: 'soon'"),
         (["--threads", "0"], "argument --threads: must be at least 1, not 0"),
+        (
+            ["--every", "7s"],
+            "argument --every: '7s': the grid step must divide a day (86,400 s) into whole buckets; 7 s does not",
+        ),
+        (["--every", "2.5s"], "argument --every: '2.5s': the grid step must be a whole number of seconds, not 2.5 s"),
+        (["--every", "often"], "argument --every: not a duration: 'often'"),
+        (
+            ["--every", "2h", "--layout", "hourly"],
+            "argument --every: --layout hourly needs a grid step dividing an hour (3,600 s); 7200 s does not",
+        ),
+        (["--fill", "cubic"], "argument --fill: invalid choice: 'cubic'"),
     ],
 )
 def test_bad_usage_exits_2(argv, message, capsys):

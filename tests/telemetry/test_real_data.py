@@ -121,3 +121,60 @@ def test_values_match_an_independent_query_over_the_raw_files(real_run):
     ).fetchall()
     assert len(expected_state) > 1000
     assert got_state == expected_state
+
+
+def test_quality_coverage_of_module_voltage_matches_a_count_over_the_day_files(real_run):
+    _, out, _ = real_run
+    con = duckdb.connect(str(out / "telemetry.duckdb"), read_only=True)
+    con.execute(f"set file_search_path = '{out.parent}'")
+    from_quality = con.execute(
+        "select date, phase::bigint, module::bigint, coverage, buckets from quality "
+        "where dataset = 'modules' and signal = 'module_voltage' order by all"
+    ).fetchall()
+    counted = (
+        duckdb.connect()
+        .execute(
+            f"""
+        select date, phase, module, count(module_voltage) / 17280, count(module_voltage)
+        from read_parquet('{out}/modules/*/*/*/*.parquet', hive_partitioning = true)
+        group by all order by all
+        """
+        )
+        .fetchall()
+    )
+    assert len(from_quality) == 3 * 8 * 5
+    assert from_quality == counted
+
+
+def test_files_arriving_through_a_real_day_keep_the_quality_equal_to_a_full_rebuild(tmp_path):
+    from etl.core.paths import SHARED_DATA_DIR
+
+    day = SHARED_DATA_DIR / "telemetry/2024/06/05"
+    files = sorted(day.glob("*.parquet"))
+    # the export names files by the time they were sent: 18:00 is about three quarters of the day
+    first = [f for f in files if f.name.split("-2024-06-05-")[1][:5] < "18-00"]
+    assert 0 < len(first) < len(files) - 1
+    folder = tmp_path / "input/2024/06/05"
+    folder.mkdir(parents=True)
+
+    def add(chosen):
+        for f in chosen:
+            (folder / f.name).symlink_to(f)
+        return run(Settings(input=tmp_path / "input", output=tmp_path / "out", quiet=True, fill="linear"))
+
+    add(first)
+    one_more = add(files[len(first) : len(first) + 1])
+    rest = add(files[len(first) + 1 :])
+    assert one_more["run"]["days_patched"] == ["2024-06-05"]
+    assert rest["run"]["days_patched"] == ["2024-06-05"]
+    full = run(Settings(input=tmp_path / "input", output=tmp_path / "full", quiet=True, fill="linear"))
+    con = duckdb.connect()
+    for name in ("_quality/date=2024-06-05/signals.parquet", "_quality/date=2024-06-05/cells.parquet"):
+        query = "select * from read_parquet('{}') order by all"
+        assert (
+            con.execute(query.format(tmp_path / "out" / name)).fetchall()
+            == con.execute(query.format(tmp_path / "full" / name)).fetchall()
+        )
+    day_files = "modules/phase=2/module=5/date=2024-06-05/data_0.parquet"
+    assert (tmp_path / "out" / day_files).read_bytes() == (tmp_path / "full" / day_files).read_bytes()
+    assert rest["totals"] == full["totals"]

@@ -264,3 +264,17 @@ def test_forward_fill_with_every_counts_whole_buckets(tmp_path, write_readings, 
     )
     got = cells(out, "module_voltage", where=f"epoch(timestamp) - {DAY} between 330 and 380")
     assert got == [(330, None), (340, 2.0), (350, 2.0), (360, 2.0), (370, None), (380, None)]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"every": dt.timedelta(minutes=1)}, {"fill": "linear"}, {"fill": "forward"}, {"max_gap": dt.timedelta(minutes=2)}],
+)
+def test_changing_the_step_or_the_fill_rebuilds_every_day(tmp_path, write_readings, run_pipeline, change):
+    write_readings(
+        tmp_path / "input/a.parquet", [(DAY, "module_voltage", "1", M11), (DAY + 86_400, "module_voltage", "2", M11)]
+    )
+    run_pipeline(fill="forward" if "max_gap" in change else "none")
+    summary = run_pipeline(**({"fill": "forward"} if "max_gap" in change else {}), **change)
+    assert summary["run"]["days_written"] == ["2024-06-05", "2024-06-06"]
+    assert run_pipeline(**({"fill": "forward"} if "max_gap" in change else {}), **change)["run"]["days_written"] == []
