@@ -23,7 +23,7 @@
 create or replace temp table day_cells as
 with names(dataset, signal_id, name) as (
     {%- for n in names %}
-    {{ "select" if loop.first else "union all select" }} {{ n.dataset | literal }}, {{ n.id }}, {{ n.name | literal }}
+    {{ "select" if loop.first else "union all select" }} {{ n.dataset | literal }}::enum('modules', 'phases', 'system'), {{ n.id }}, {{ n.name | literal }}
     {%- else %}
     select null::varchar, null::integer, null::varchar where false
     {%- endfor %}
@@ -31,7 +31,7 @@ with names(dataset, signal_id, name) as (
 
 series_keys as (
     select distinct
-        dataset::varchar as dataset,
+        dataset,
         series,
         phase,
         module
@@ -53,7 +53,7 @@ placed as (
 buckets as (
     -- one row per signal, series and non-empty bucket
     select
-        dataset::varchar as dataset,
+        dataset,
         series,
         signal_id,
         slot,
@@ -94,7 +94,7 @@ good as (
 
 rejected_readings as (
     select
-        case when s.problem is null then p.dataset::varchar end as dataset,
+        case when s.problem is null then p.dataset end as dataset,
         case when s.problem is null then p.series end as series,
         case when s.problem is null then p.signal_id end as signal_id,
         case when s.problem is not null then s.payload_type end as unrouted,
@@ -147,7 +147,7 @@ cells as (
 
 final as (
     select
-        c.dataset,
+        c.dataset::varchar as dataset,
         k.phase,
         k.module,
         coalesce(n.name, c.unrouted) as signal,
