@@ -41,26 +41,28 @@ MAX_TICKS = 12
 GAP_STYLE = {"facecolor": "#f4f4f4", "edgecolor": "#b0b0b0", "hatch": "//", "linewidth": 0, "zorder": 0}
 
 
-def zoom_spans(seconds: Iterable[float]) -> list[tuple[int, int]]:
+def zoom_spans(seconds: Iterable[float], step: int = 0) -> list[tuple[int, int]]:
     """The stretches of a day to show: (from, to) in seconds of the day.
 
     Readings less than ZOOM_GAP_SECONDS apart share a stretch; each stretch
     is widened to the 5-minute marks around its first and last reading
-    (at least one 5-minute step), within the day. Without readings: the
-    whole day.
+    (at least one 5-minute step), within the day. A reading of a grid of
+    `step` seconds stands for its bucket, [t, t + step): the stretch then
+    reaches the bucket's end, and its ends are marks that are whole
+    multiples of both 5 minutes and the step (a 1-hour grid zooms to whole
+    hours). Without readings: the whole day.
     """
     t = np.unique(np.asarray(list(seconds), dtype=np.float64))
     t = t[np.isfinite(t)]
     if t.size == 0:
         return [(0, SECONDS_PER_DAY)]
-    cuts = np.flatnonzero(np.diff(t) > ZOOM_GAP_SECONDS)
-    firsts, lasts = t[np.r_[0, cuts + 1]], t[np.r_[cuts, t.size - 1]]
+    cuts = np.flatnonzero(np.diff(t) > max(ZOOM_GAP_SECONDS, step))
+    firsts, lasts = t[np.r_[0, cuts + 1]], t[np.r_[cuts, t.size - 1]] + step
+    mark = math.lcm(ZOOM_STEP_SECONDS, step or 1)
     spans: list[tuple[int, int]] = []
     for first, last in zip(firsts.tolist(), lasts.tolist(), strict=True):
-        low = max(0, math.floor(first / ZOOM_STEP_SECONDS) * ZOOM_STEP_SECONDS)
-        high = min(
-            SECONDS_PER_DAY, max(low + ZOOM_STEP_SECONDS, math.ceil(last / ZOOM_STEP_SECONDS) * ZOOM_STEP_SECONDS)
-        )
+        low = max(0, math.floor(first / mark) * mark)
+        high = min(SECONDS_PER_DAY, max(low + mark, math.ceil(last / mark) * mark))
         if spans and low <= spans[-1][1]:
             low = spans.pop()[0]
         spans.append((low, high))
@@ -88,8 +90,12 @@ class TimeAxis:
     spans: tuple[tuple[int, int], ...]
 
     @classmethod
-    def for_readings(cls, day: str, day_start: int, epoch_seconds: Iterable[float], whole_day: bool) -> TimeAxis:
-        spans = [(0, SECONDS_PER_DAY)] if whole_day else zoom_spans(t - day_start for t in epoch_seconds)
+    def for_readings(
+        cls, day: str, day_start: int, epoch_seconds: Iterable[float], whole_day: bool, step: int = 0
+    ) -> TimeAxis:
+        """The axis for these readings (epoch seconds), each standing for its
+        `step`-second bucket (0: for the moment itself)."""
+        spans = [(0, SECONDS_PER_DAY)] if whole_day else zoom_spans((t - day_start for t in epoch_seconds), step)
         return cls(day, day_start, tuple(spans))
 
     @property

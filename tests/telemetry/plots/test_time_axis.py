@@ -86,3 +86,25 @@ def test_clock_writes_the_end_of_the_day_as_24_00(seconds, text):
 @pytest.mark.parametrize(("seconds", "text"), [(300, "5 min"), (2 * H, "2 h"), (17 * H + 600, "17 h 10 min")])
 def test_gap_lengths_read_as_hours_and_minutes(seconds, text):
     assert duration(seconds) == text
+
+
+@pytest.mark.parametrize(
+    ("readings", "step", "spans"),
+    [
+        # on the 5 s grid a reading's bucket ends 5 s later: 06:09:55 still ends on 06:10
+        ([6 * H, 6 * H + 595], 5, [(6 * H, 6 * H + 600)]),
+        # a bucket starting on a 5-minute mark reaches past it
+        ([6 * H, 6 * H + 600], 5, [(6 * H, 6 * H + 900)]),
+        # 10-minute buckets: marks of 10 minutes, the last bucket's end included
+        ([6 * H, 6 * H + 600], 600, [(6 * H, 6 * H + 1200)]),
+        # hourly buckets: whole hours; two buckets an hour apart share a stretch, two hours apart do not
+        ([6 * H, 7 * H], 3600, [(6 * H, 8 * H)]),
+        ([6 * H, 8 * H], 3600, [(6 * H, 7 * H), (8 * H, 9 * H)]),
+        # 4-minute buckets: marks that are whole 5 and 4 minutes (20 minutes)
+        ([6 * H + 240], 240, [(6 * H, 6 * H + 1200)]),
+        # the day's last bucket ends at 24:00
+        ([86_400 - 3600], 3600, [(86_400 - 3600, 86_400)]),
+    ],
+)
+def test_a_reading_stands_for_its_bucket(readings, step, spans):
+    assert zoom_spans(readings, step) == spans
