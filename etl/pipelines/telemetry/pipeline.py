@@ -87,6 +87,12 @@ STEPS = {
         "03_stage_phase_currents.sql",
         "04_select_soc_overview.sql",
         "05_select_points.sql",
+        "06_read_grid_step.sql",
+        # the data-quality figures (plot_quality.py)
+        "07_stage_coverage.sql",
+        "08_select_coverage_map.sql",
+        "09_select_module_coverage.sql",
+        "10_select_cell_spread.sql",
     ),
 }
 # Bumped when the outputs a given input makes change, so old days are rebuilt.

@@ -1,89 +1,55 @@
-"""Plots of the telemetry outputs: one figure per module and day, and per day an
-overview of every module's state of charge and the phase currents.
+"""Plots of the telemetry outputs: which figures an output folder has, and
+drawing them (`plot_all`).
 
-The plots read the generated parquet day files (never the raw input) through
-the SQL in `sql/telemetry/plots/`; this module only lays the points out on matplotlib's
-object API and the Agg canvas (no pyplot, no global backend switch), so a
-figure renders the same on a server, in CI, in the container and in tests.
-
-Gaps are gaps: the SQL marks where a series pauses for longer than its usual
-spacing, and a line stops there (a NaN is inserted) instead of being drawn
-across hours without data. Readings are also drawn as small dots, so a lone
-reading between two gaps (a cell-voltage sweep every 10 minutes, a burst of
-a few seconds) stays visible. The time axis (`plot_time.TimeAxis`) is zoomed
-to the stretches with readings, hours without any cut out and marked, unless
-`whole_day` asks for 00:00-24:00.
-
-Currents are signed as in the real export: positive while the battery
-discharges, negative while it charges (its state of charge falls while the
-current is positive); the current panels say so and draw the zero line.
+Per UTC day, under `plots/<date>/`: a figure per module (voltages,
+current, state of charge, temperatures, cells), a heat map of every
+module's state of charge, the phase currents, and a coverage map of every
+signal (from the day's quality files); over every day, `plots/overview.png`:
+per module and day, its coverage and the spread of its cell voltages.
+The figures are drawn by `plot_figures` and `plot_quality`, on every core
+and only when what they are drawn from changed (`plot_pool`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import Colormap
 from matplotlib.figure import Figure
 
 from etl.core.engine import SqlRunner, connect
 from etl.core.errors import EtlError
-from etl.core.files import atomic_outputs
-from etl.core.progress import progress
-from etl.pipelines.telemetry.days import SECONDS_PER_DAY, natural_key
-from etl.pipelines.telemetry.plot_time import TimeAxis
-
-DPI = 100
-# Pixel sizes (width, height); the tests read them back from the PNG headers.
-MODULE_SIZE = (1400, 1500)
-OVERVIEW_SIZE = (1400, 900)
-PHASES_SIZE = (1400, 600)
-# A pause of at most this long never breaks a line (signals come every 7-9 s).
-MIN_GAP_SECONDS = 60
-# Width of a heat-map cell: 288 slots a day, fine enough to show bursts.
-SLOT_SECONDS = 300
-MISSING_COLOUR = "#e6e6e6"
-_COLOURS = [f"C{i % 10}" for i in range(64)]
-LAYOUT = {"left": 0.07, "right": 0.84, "top": 0.93, "bottom": 0.08, "hspace": 0.3}
-# The sign of every current in the outputs, as the real export has it.
-CURRENT_SIGN = "positive = discharging, negative = charging"
-
-
-@dataclass(frozen=True)
-class Panel:
-    """One stacked panel of a module figure: which series, what unit, how tall a span at least."""
-
-    title: str
-    ylabel: str
-    picks: Callable[[str], bool]
-    min_span: float
-    zero_line: bool = False
-
-
-MODULE_PANELS = (
-    Panel(
-        "Module and battery voltage",
-        "Voltage (V)",
-        lambda s: s == "module_voltage" or s.startswith("battery_voltage__"),
-        1.0,
-    ),
-    Panel(f"Module current ({CURRENT_SIGN})", "Current (A)", lambda s: s == "module_current", 2.0, zero_line=True),
-    Panel("State of charge", "State of charge (%)", lambda s: s == "module_state_of_charge", 5.0),
-    Panel(
-        "Module and sensor temperatures",
-        "Temperature (°C)",
-        lambda s: s == "module_temperature" or s.startswith("battery_sensor_temperature__"),
-        2.0,
-    ),
+from etl.pipelines.telemetry.plot_figures import (
+    CURRENT_SIGN,
+    MODULE_SIZE,
+    OVERVIEW_SIZE,
+    PHASES_SIZE,
+    DayFile,
+    module_figure,
+    phase_currents_figure,
+    series_label,
+    soc_overview_figure,
+    with_breaks,
 )
+from etl.pipelines.telemetry.plot_pool import Figures, Task, draw_all, workers_for
+from etl.pipelines.telemetry.plot_quality import coverage_figure, days_overview_figure
+
+__all__ = [
+    "CURRENT_SIGN",
+    "MODULE_SIZE",
+    "OVERVIEW_SIZE",
+    "PHASES_SIZE",
+    "DayFile",
+    "Figures",
+    "plan",
+    "plot_all",
+    "series_label",
+    "with_breaks",
+]
+
+QUALITY = "_quality"
 
 
 def plot_all(
@@ -96,56 +62,79 @@ def plot_all(
     threads: int | None = None,
     memory_limit: str | None = None,
     whole_day: bool = False,
-) -> list[Path]:
+) -> Figures:
     """Draw every plot of the output folder (or the chosen phase/module/date).
 
     `phase`/`module` narrow the module figures and skip the per-day figures
-    (they show every module); `date` narrows everything. Each figure's time
-    axis is zoomed to its readings, or spans 00:00-24:00 with `whole_day`.
-    Returns the PNGs written, each replaced atomically under
-    `output/plots/<date>/`.
+    (they show every module); `date` narrows everything; any filter skips
+    the overview of every day. Each figure's time axis is zoomed to its
+    readings, or spans 00:00-24:00 with `whole_day`. The figures are drawn
+    on `threads` worker processes (default: every core), and a figure whose
+    inputs, options and code are those it was last drawn from is not drawn
+    again; a run without filters also deletes the figures of days or
+    modules the output no longer has. Returns the figures (PNGs under
+    `output/plots/`, each replaced atomically), drawn or unchanged: a list,
+    with `.drawn`, `.unchanged` and `.removed`.
     """
     root = Path(output)
     _check_outputs(root)
-    con = connect(threads=threads, memory_limit=memory_limit)
+    con = connect(threads=1, memory_limit=memory_limit)
     try:
-        runner = SqlRunner(con, "telemetry/plots")
-        chosen = _list_files(runner, root, phase, module, date)
-        module_days = [f for f in chosen if f.dataset == "modules"]
-        if not module_days:
-            raise EtlError(f"no module day files in {root / 'modules'}{_describe_filter(phase, module, date)}")
-        day_names = [] if phase is not None or module is not None else sorted({f.date for f in module_days})
-        bar = progress(total=len(module_days) + len(day_names), desc="plots", unit="plot", quiet=quiet)
-        made: list[Path] = []
-        try:
-            for item in module_days:
-                name = f"module_p{_safe(item.phase)}_m{_safe(item.module)}"
-                made.append(_save(module_figure(runner, item, whole_day), root, item.date, name))
-                bar.update(1)
-            for day in day_names:
-                files = _list_files(runner, root, None, None, day)
-                modules = [f for f in files if f.dataset == "modules"]
-                made.append(_save(soc_overview_figure(runner, day, modules, whole_day), root, day, "overview_soc"))
-                phases = [f for f in files if f.dataset == "phases"]
-                if phases:
-                    made.append(
-                        _save(phase_currents_figure(runner, day, phases, whole_day), root, day, "phase_currents")
-                    )
-                bar.update(1)
-        finally:
-            bar.close()
+        chosen = _list_files(SqlRunner(con, "telemetry/plots"), root, phase, module, date)
     finally:
         con.close()
-    return made
+    if not any(f.dataset == "modules" for f in chosen):
+        raise EtlError(f"no module day files in {root / 'modules'}{_describe_filter(phase, module, date)}")
+    unfiltered = phase is None and module is None and date is None
+    tasks = plan(root, chosen, per_day=phase is None and module is None, every_day=unfiltered, whole_day=whole_day)
+    workers = workers_for(threads, len(tasks))
+    return draw_all(root, tasks, workers=workers, memory_limit=memory_limit, quiet=quiet, prune=unfiltered)
 
 
-@dataclass(frozen=True)
-class DayFile:
-    dataset: str
-    phase: str | None
-    module: str | None
-    date: str
-    path: str
+def plan(root: Path, files: list[DayFile], *, per_day: bool, every_day: bool, whole_day: bool) -> list[Task]:
+    """The figures of these day files: one per module day; with `per_day`,
+    each day's SoC heat map, phase currents and coverage map; with
+    `every_day`, the overview of every day."""
+
+    def zoomed(name: str, draw: Callable[..., Figure], args: tuple, inputs: list[DayFile]) -> Task:
+        """A figure with a time axis, zoomed unless `whole_day`: that option shapes it too."""
+        return Task(name, draw, (*args, whole_day), _paths(inputs), (("whole_day", whole_day),))
+
+    modules = [f for f in files if f.dataset == "modules"]
+    tasks = [
+        zoomed(f"{f.date}/module_p{_safe(f.phase)}_m{_safe(f.module)}.png", module_figure, (f,), [f]) for f in modules
+    ]
+    days = sorted({f.date for f in modules})
+    quality = {day: _quality_files(root, day) for day in days}
+    for day in days if per_day else []:
+        day_modules = [f for f in modules if f.date == day]
+        tasks.append(zoomed(f"{day}/overview_soc.png", soc_overview_figure, (day, day_modules), day_modules))
+        phases = [f for f in files if f.dataset == "phases" and f.date == day]
+        if phases:
+            tasks.append(zoomed(f"{day}/phase_currents.png", phase_currents_figure, (day, phases), phases))
+        if quality[day]:
+            tasks.append(Task(f"{day}/coverage.png", coverage_figure, (day, *quality[day]), quality[day]))
+    if every_day:
+        pairs = [quality[day] for day in days if quality[day]]
+        inputs = (*_paths(modules), *(path for pair in pairs for path in pair))
+        tasks.append(Task("overview.png", days_overview_figure, (modules, pairs), inputs))
+    return tasks
+
+
+def _quality_files(root: Path, day: str) -> tuple[str, str] | tuple[()]:
+    """The day's quality files (signals, cells), or none: an output written before they existed."""
+    folder = root.resolve() / QUALITY / f"date={day}"
+    pair = (str(folder / "signals.parquet"), str(folder / "cells.parquet"))
+    return pair if all(Path(p).is_file() for p in pair) else ()
+
+
+def _paths(files: list[DayFile]) -> tuple[str, ...]:
+    return tuple(f.path for f in files)
+
+
+def _safe(value: str | None) -> str:
+    """A partition value as a piece of a file name."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", value or "none")
 
 
 def _check_outputs(root: Path) -> None:
@@ -187,203 +176,3 @@ def _list_files(
 def _describe_filter(phase: str | None, module: str | None, date: str | None) -> str:
     parts = [f"{name}={value}" for name, value in (("phase", phase), ("module", module), ("date", date)) if value]
     return " match " + ", ".join(parts) if parts else ""
-
-
-# --- figures -----------------------------------------------------------------
-
-
-def module_figure(runner: SqlRunner, item: DayFile, whole_day: bool = False) -> Figure:
-    """Five stacked panels on one UTC day: voltages, current, SoC, temperatures, cells."""
-    runner.execute("02_stage_module_day.sql", {"path": item.path})
-    series = _fetch_series(runner)
-    axis = TimeAxis.for_readings(item.date, _day_start(item.date), _all_times(series), whole_day)
-    figure = _figure(MODULE_SIZE, top=0.95, bottom=0.045)
-    axes = figure.subplots(len(MODULE_PANELS) + 1, 1, sharex=True)
-    for ax, panel in zip(axes, MODULE_PANELS, strict=False):
-        names = sorted((s for s in series if panel.picks(s)), key=_series_order)
-        for name in names:
-            ax.plot(*axis.place(*series[name]), marker=".", markersize=3, linewidth=1.2, label=series_label(name))
-        _finish_panel(ax, panel.title, panel.ylabel, panel.min_span, bool(names), zero_line=panel.zero_line)
-    _draw_cells(axes[-1], series, axis)
-    axis.draw(axes, label_gaps_in=axes[0])
-    figure.suptitle(f"Phase {item.phase}, module {item.module} — {item.date} (UTC)", fontsize=16)
-    return figure
-
-
-def _draw_cells(ax: Axes, series: dict[str, tuple[np.ndarray, np.ndarray]], axis: TimeAxis) -> None:
-    has_cells = "cell_voltage_mean" in series
-    if has_cells:
-        t, mean = axis.place(*series["cell_voltage_mean"])
-        _, low = axis.place(*series["cell_voltage_min"])
-        _, high = axis.place(*series["cell_voltage_max"])
-        counts = series["cell_count"][1]
-        most = int(np.nanmax(counts)) if np.isfinite(counts).any() else 0
-        ax.fill_between(t, low, high, color="tab:blue", alpha=0.25, linewidth=0, label="min–max spread")
-        ax.plot(t, low, color="tab:blue", linewidth=0.8, marker="v", markersize=3, label="lowest cell")
-        ax.plot(t, high, color="tab:blue", linewidth=0.8, marker="^", markersize=3, label="highest cell")
-        ax.plot(t, mean, color="black", linewidth=1.4, marker=".", markersize=4, label=f"mean of up to {most} cells")
-    _finish_panel(ax, "Cell voltages across the battery's cells", "Cell voltage (V)", 0.02, has_cells)
-
-
-def soc_overview_figure(runner: SqlRunner, day: str, files: list[DayFile], whole_day: bool = False) -> Figure:
-    """Heat map: every module (rows) by 5-minute slot (columns), colour = SoC in %."""
-    day_start = _day_start(day)
-    rows = runner.fetch(
-        "04_select_soc_overview.sql",
-        {"paths": [f.path for f in files], "day_start": day_start, "slot_seconds": SLOT_SECONDS},
-    )
-    modules = [(f.phase, f.module) for f in files]
-    index = {key: i for i, key in enumerate(modules)}
-    grid = np.full((len(modules), SECONDS_PER_DAY // SLOT_SECONDS), np.nan)
-    for phase, module, slot, soc in rows:
-        grid[index[(phase, module)], slot] = soc
-    # a slot stands for its middle, so a zoomed axis ends on the slots' edges
-    middles = sorted({day_start + (slot + 0.5) * SLOT_SECONDS for _, _, slot, _ in rows})
-    axis = TimeAxis.for_readings(day, day_start, middles, whole_day)
-    figure = _figure(OVERVIEW_SIZE, left=0.12, right=0.97, top=0.9)
-    ax = figure.subplots()
-    for start, (low, high) in zip(axis.starts, axis.spans, strict=True):
-        image = ax.imshow(
-            np.ma.masked_invalid(grid[:, low // SLOT_SECONDS : high // SLOT_SECONDS]),
-            aspect="auto",
-            interpolation="nearest",
-            cmap=_colormap(),
-            vmin=0,
-            vmax=100,
-            extent=(start, start + high - low, len(modules) - 0.5, -0.5),
-        )
-    ax.set_yticks(range(len(modules)), [f"phase {p}, module {m}" for p, m in modules])
-    ax.set_ylabel("Module")
-    colourbar = figure.colorbar(image, ax=ax, pad=0.01)
-    colourbar.set_label("State of charge (%)", fontsize=12)
-    ax.set_title(
-        f"State of charge of every module — {day} (UTC)\n{SLOT_SECONDS // 60}-minute means; grey = no reading",
-        fontsize=14,
-    )
-    axis.draw([ax], label_gaps_in=ax)
-    return figure
-
-
-def phase_currents_figure(runner: SqlRunner, day: str, files: list[DayFile], whole_day: bool = False) -> Figure:
-    """One panel per phase, stacked on the same time axis and the same current scale.
-
-    Separate panels rather than one: the phases often carry nearly the same
-    current, and overlaid lines would hide each other.
-    """
-    runner.execute("03_stage_phase_currents.sql", {"paths": [f.path for f in files]})
-    series = _fetch_series(runner)
-    axis = TimeAxis.for_readings(day, _day_start(day), _all_times(series), whole_day)
-    phases = sorted({f.phase or "" for f in files}, key=_series_order)
-    figure = _figure(PHASES_SIZE, top=0.9, bottom=0.1, hspace=0.15)
-    axes = figure.subplots(len(phases), 1, sharex=True, sharey=True, squeeze=False)[:, 0]
-    for ax, phase, colour in zip(axes, phases, _COLOURS, strict=False):
-        if phase in series:
-            x, v = axis.place(*series[phase])
-            ax.plot(x, v, marker=".", markersize=3, linewidth=1.2, color=colour, label=f"phase {phase}")
-        _finish_panel(ax, "", "Current (A)", 2.0, phase in series, zero_line=True)
-        if phase not in series:
-            ax.text(0.01, 0.85, f"phase {phase}", transform=ax.transAxes, color="grey")
-    figure.suptitle(f"Phase currents — {day} (UTC); {CURRENT_SIGN}", fontsize=14)
-    axis.draw(axes, label_gaps_in=axes[0])
-    return figure
-
-
-# --- helpers -----------------------------------------------------------------
-
-
-def _fetch_series(runner: SqlRunner) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """The staged points as (times, values) per series, with NaN where a line must stop."""
-    rows = runner.fetch("05_select_points.sql", {"min_gap_seconds": MIN_GAP_SECONDS})
-    grouped: dict[str, list[tuple[float, float, bool]]] = {}
-    for name, t, value, breaks in rows:
-        grouped.setdefault(name, []).append((t, value, breaks))
-    return {name: with_breaks(points) for name, points in grouped.items()}
-
-
-def _all_times(series: dict[str, tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
-    return np.concatenate([t for t, _ in series.values()]) if series else np.array([])
-
-
-def with_breaks(points: Iterable[tuple[float, float, bool]]) -> tuple[np.ndarray, np.ndarray]:
-    """Epoch seconds and values as float arrays, a NaN value before each break."""
-    t_out: list[float] = []
-    v_out: list[float] = []
-    for t, value, breaks in points:
-        if breaks and t_out:
-            t_out.append(t)
-            v_out.append(np.nan)
-        t_out.append(t)
-        v_out.append(value)
-    return np.asarray(t_out, dtype=np.float64), np.asarray(v_out, dtype=np.float64)
-
-
-def series_label(name: str) -> str:
-    """A legend entry; the panel title already says what is measured.
-
-    `module_voltage` -> `module`; `battery_sensor_temperature__battery_1__sensor_2`
-    -> `battery 1, sensor 2`; `phase_current` (no place) -> `phase current`.
-    """
-    base, *where = name.split("__")
-    if where:
-        return ", ".join(part.replace("_", " ") for part in where)
-    if base.startswith("module_"):
-        return "module"
-    return base.replace("_", " ")
-
-
-def _series_order(name: str) -> list[tuple[int, object]]:
-    """Module signals first, then batteries/sensors in natural order (2 before 10)."""
-    return [(0 if name.startswith("module_") else 1, ""), *natural_key(name)]
-
-
-def _finish_panel(
-    ax: Axes, title: str, ylabel: str, min_span: float, has_data: bool, *, zero_line: bool = False
-) -> None:
-    ax.set_title(title, fontsize=12, loc="left")
-    ax.set_ylabel(ylabel, fontsize=11)
-    ax.grid(alpha=0.3)
-    if not has_data:
-        ax.text(0.5, 0.5, "no readings this day", transform=ax.transAxes, ha="center", va="center", color="grey")
-        return
-    if zero_line:
-        ax.axhline(0, color="black", linewidth=0.8, alpha=0.6, zorder=1)
-    low, high = ax.get_ylim()
-    if high - low < min_span:
-        middle = (high + low) / 2
-        ax.set_ylim(middle - min_span / 2, middle + min_span / 2)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=9, frameon=False)
-
-
-def _day_start(day: str) -> int:
-    return int(dt.datetime.combine(dt.date.fromisoformat(day), dt.time(), dt.UTC).timestamp())
-
-
-def _colormap() -> Colormap:
-    from matplotlib import colormaps
-
-    return colormaps["viridis"].with_extremes(bad=MISSING_COLOUR)
-
-
-def _figure(size: tuple[int, int], **margins: float) -> Figure:
-    """A figure with fixed margins (legends sit in the right margin), on the Agg canvas.
-
-    Fixed margins rather than constrained layout: the layout engine measured
-    every tick label of the stacked panels and took half the drawing time.
-    """
-    figure = Figure(figsize=(size[0] / DPI, size[1] / DPI), dpi=DPI)
-    figure.subplots_adjust(**{**LAYOUT, **margins})
-    FigureCanvasAgg(figure)
-    return figure
-
-
-def _safe(value: str | None) -> str:
-    """A partition value as a piece of a file name."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", value or "none")
-
-
-def _save(figure: Figure, root: Path, day: str, name: str) -> Path:
-    """Write output/plots/<day>/<name>.png beside its final name and rename it: never a half-written plot."""
-    path = root / "plots" / day / f"{name}.png"
-    with atomic_outputs(path) as (tmp,):
-        figure.savefig(tmp, format="png")
-    return path

@@ -53,13 +53,16 @@ ROWS = [
 ]
 
 DAY1 = [
+    "plots/2024-06-05/coverage.png",
     "plots/2024-06-05/module_p1_m1.png",
     "plots/2024-06-05/module_p1_m2.png",
     "plots/2024-06-05/module_p2_m1.png",
     "plots/2024-06-05/overview_soc.png",
     "plots/2024-06-05/phase_currents.png",
 ]
-DAY2 = ["plots/2024-06-06/module_p1_m1.png", "plots/2024-06-06/overview_soc.png"]
+DAY2 = ["plots/2024-06-06/coverage.png", "plots/2024-06-06/module_p1_m1.png", "plots/2024-06-06/overview_soc.png"]
+EVERY_DAY = ["plots/overview.png"]
+MANIFEST = "plots/.drawn.json"
 
 
 def made_names(out, paths):
@@ -86,22 +89,34 @@ def output(pipeline_output, tmp_path):
 
 def test_every_kind_of_plot_is_made_as_a_png_of_its_size(output):
     made = plot_all(output, quiet=True)
-    assert made_names(output, made) == sorted(DAY1 + DAY2)
-    # Nothing else is left behind: no temp files, no empty folders.
-    assert files_under(output) == sorted(["plots/2024-06-05", "plots/2024-06-06", *DAY1, *DAY2])
+    assert made_names(output, made) == sorted(DAY1 + DAY2 + EVERY_DAY)
+    assert made_names(output, made.drawn) == made_names(output, made)
+    assert (made.unchanged, made.removed) == ([], [])
+    # Nothing else is left behind: no temp files, no empty folders; the manifest of what was drawn.
+    assert files_under(output) == sorted(["plots/2024-06-05", "plots/2024-06-06", *DAY1, *DAY2, *EVERY_DAY, MANIFEST])
     sizes = {name: png_size(output / name) for name in DAY1 + DAY2}
     for name, size in sizes.items():
         kind = name.rsplit("/", 1)[1]
         expected = {"overview_soc.png": plots.OVERVIEW_SIZE, "phase_currents.png": plots.PHASES_SIZE}
-        assert size == expected.get(kind, plots.MODULE_SIZE), name
+        if kind != "coverage.png":
+            assert size == expected.get(kind, plots.MODULE_SIZE), name
+    # The coverage maps: 186 px of margins and 36 px a panel; a module row
+    # 22 px, a phase row 13 px. Day 1: 3 modules x 7 families, phase 1's
+    # current; day 2: 1 module with 1 signal.
+    assert png_size(output / DAY1[0]) == (1400, 186 + 21 * 22 + 13 + 8 * 36)
+    assert png_size(output / DAY2[0]) == (1400, 186 + 22 + 36)
+    # 3 modules at 40 px, and 215 px of margins: below the least height
+    assert png_size(output / "plots/overview.png") == (1400, 400)
 
 
-def test_plotting_again_replaces_the_files(output):
-    plot_all(output, date="2024-06-06", quiet=True)
-    first = (output / DAY2[0]).stat().st_mtime_ns
-    plot_all(output, date="2024-06-06", quiet=True)
-    assert files_under(output) == sorted(["plots/2024-06-06", *DAY2])
-    assert (output / DAY2[0]).stat().st_mtime_ns >= first
+def test_plotting_again_draws_only_what_is_missing(output):
+    first = plot_all(output, date="2024-06-06", quiet=True)
+    stamps = {name: (output / name).stat().st_mtime_ns for name in DAY2}
+    again = plot_all(output, date="2024-06-06", quiet=True)
+    assert made_names(output, again) == made_names(output, first) == DAY2
+    assert (again.drawn, made_names(output, again.unchanged)) == ([], DAY2)
+    assert files_under(output) == sorted(["plots/2024-06-06", *DAY2, MANIFEST])
+    assert {name: (output / name).stat().st_mtime_ns for name in DAY2} == stamps
 
 
 def test_phase_and_module_choose_module_figures_only(output):
@@ -163,7 +178,7 @@ def test_series_labels(name, label):
 
 def test_cli_plot_command(output, capsys):
     assert main(["plot", "--output", str(output), "--date", "2024-06-06"]) == 0
-    assert capsys.readouterr().out == f"plot: 2 file(s) in {output / 'plots'}\n"
+    assert capsys.readouterr().out == f"plot: 3 file(s) in {output / 'plots'}\n"
     assert main(["plot", "--output", str(output / "nowhere")]) == 1
     assert capsys.readouterr().err == (
         f"Error: output folder not found: {output / 'nowhere'} (run the telemetry pipeline first)\n"
@@ -180,11 +195,14 @@ def test_telemetry_plots_flag_plots_after_the_run(tmp_path, capsys):
     write_readings(tmp_path / "in" / "a.parquet", [(DAY + 5, "module_voltage", "54", M11)])
     code = main(["--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"), "--plots", "--threads", "1"])
     assert code == 0
-    assert capsys.readouterr().out.splitlines()[-1] == f"plots: 2 file(s) in {tmp_path / 'out' / 'plots'}"
+    assert capsys.readouterr().out.splitlines()[-1] == f"plots: 4 file(s) in {tmp_path / 'out' / 'plots'}"
     assert files_under(tmp_path / "out") == [
+        "plots/.drawn.json",
         "plots/2024-06-05",
+        "plots/2024-06-05/coverage.png",
         "plots/2024-06-05/module_p1_m1.png",
         "plots/2024-06-05/overview_soc.png",
+        "plots/overview.png",
     ]
 
 
@@ -196,7 +214,7 @@ def test_cli_as_a_subprocess(output):
         text=True,
     )
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
-    assert files_under(output) == ["plots/2024-06-05", "plots/2024-06-05/module_p2_m1.png"]
+    assert files_under(output) == ["plots/.drawn.json", "plots/2024-06-05", "plots/2024-06-05/module_p2_m1.png"]
 
 
 # --- the time axis and the labels of the figures -------------------------------
