@@ -7,7 +7,13 @@ one's peak RSS is its own):
   b) the full pipeline on the same files (default settings);
   c) a re-run on unchanged input (and whether it rewrote anything);
   d) adding the last day's files to a processed history, against a run over
-     those files alone (the history is made by a run without them).
+     those files alone (the history is made by a run without them);
+  f) live data: one new file arriving in a day processed up to a third, a
+     half, two thirds and nine tenths of its files, against a run over that
+     day alone, with and without a fill (telemetry_live.py);
+  g) a peer: the modules output in plain Polars, checked cell by cell
+     against the pipeline's modules files (telemetry_peer.py);
+  h) where the time goes, per SQL step (telemetry_steps.py).
 It prints wall time, rows/s, peak RSS and the ratios. The machine may be busy:
 compare the ratios, which are taken within one run.
 
@@ -30,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +44,11 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
 from etl.core.paths import SHARED_DATA_DIR  # noqa: E402
+
+sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))
+from telemetry_live import live  # noqa: E402
+from telemetry_peer import compare, run_peer  # noqa: E402
+from telemetry_steps import steps  # noqa: E402
 
 SCAN = """
 import sys, duckdb
@@ -97,7 +109,16 @@ def link_days(source: Path, target: Path, days: list[Path]) -> None:
                 shutil.copy2(path, dest)
 
 
-def bench(name: str, source: Path, work: Path, cluster: str | None = None, repeat: int = 1) -> None:
+def bench(
+    name: str,
+    source: Path,
+    work: Path,
+    cluster: str | None = None,
+    repeat: int = 1,
+    live_day: Callable[[list[Path]], Path] | None = None,
+    live_repeat: int = 2,
+    peer_check: int | None = None,
+) -> None:
     days = sorted(p for p in source.glob("*/*/*") if p.is_dir())
     print(f"\n== {name}: {source} ({len(days)} day folders)", flush=True)
     # The runs read hard links of the source files, so that (d) can take the
@@ -149,6 +170,19 @@ def bench(name: str, source: Path, work: Path, cluster: str | None = None, repea
     print(f"re-run on unchanged input: {c.wall:.2f} s, files rewritten: {rewritten}")
     print(f"add one day / that day alone: {d_add.wall / d_alone.wall:.2f}")
     print(f"peak RSS of the pipeline: {max(b.peak_rss_mb, c.peak_rss_mb, d_add.peak_rss_mb):.0f} MB", flush=True)
+    print(
+        f"target (b) <= 2.0 x (a) + 1 s (real) / 2.0 x (a) (full scale): (b) - 2 x (a) = {b.wall - 2 * a.wall:+.2f} s"
+    )
+    if live_day:
+        live(live_day(days), work / "live", pipeline, same_outputs, live_repeat)
+    peer_wall, peer_days = run_peer(inp)
+    print(
+        f"\n-- peer: plain Polars, modules only: {peer_wall:.2f} s; pipeline (b) / peer: {b.wall / peer_wall:.2f}; "
+        f"against the pipeline's modules files: {compare(peer_days, out, peer_check)}",
+        flush=True,
+    )
+    del peer_days
+    steps(inp, work / "steps")
     if e:
         same = same_outputs(out, work / "out-cluster")
         print(
@@ -222,7 +256,8 @@ def main() -> None:
             source = SHARED_DATA_DIR / "telemetry"
             if not source.exists():
                 raise SystemExit(f"no real data at {source}")
-            bench("real sample", source, work / "real", args.cluster, args.repeat)
+            # the real day most like the exporter's usual one (93 files)
+            bench("real sample", source, work / "real", args.cluster, args.repeat, live_day=lambda days: days[2])
         if args.full_scale:
             generated = args.generated or work / "generated"
             started = time.monotonic()
@@ -246,7 +281,16 @@ def main() -> None:
                     check=True,
                 )
                 print(f"\ngenerated {args.days} days in {time.monotonic() - started:.0f} s", flush=True)
-            bench(f"generated, {args.days} days", generated, work / "full", args.cluster, args.repeat)
+            # a day in the middle; the peer's values are checked on the first 3 days
+            bench(
+                f"generated, {args.days} days",
+                generated,
+                work / "full",
+                args.cluster,
+                args.repeat,
+                live_day=lambda days: days[len(days) // 2],
+                peer_check=3,
+            )
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -38,7 +38,9 @@
         after the last non-empty bucket. Text signals fill forward.
     Patch: late files brought readings that can change rows from slot
     $from_slot on, and day_placed holds only the readings from slot
-    $grid_from on (early enough for the fill). Rows before $from_slot are
+    $grid_from on (early enough for the fill), none of them at or after slot
+    $grid_to less the fill's reach, so the grid is computed from $grid_from
+    to $grid_to only and the merge leaves the slots after it NULL. Rows before $from_slot are
     taken as they are from the day's published files; the rest is computed
     as usual. A bucket before $from_slot has no late reading and no fill
     that reaches one, so the result equals a full rebuild.
@@ -95,7 +97,7 @@ grid as (
         series.*,
         range::integer as slot
     from series
-    cross join range({{ "$grid_from" if patch else "0" }}, {{ rows_per_day }})
+    cross join range({{ "$grid_from, $grid_to" if patch else "0, " ~ rows_per_day }})
 ),
 
 joined as (

@@ -5,6 +5,7 @@ full rebuild for every fill and step."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import duckdb
 import pytest
@@ -158,21 +159,29 @@ def snapshot(root):
     }
 
 
-def morning_and_late(start):
-    """A day's first file up to `start`, and a late file from `start` on whose
-    first block re-sends the first file's last one, as the exporter does."""
-    first = [(DAY + s, "module_voltage", str(50 + s % 7), M11) for s in range(0, start, 40)]
-    first += [(DAY + s, "system_state", "RUN" if s % 3 else "IDLE", SYS) for s in range(0, start, 300)]
-    first += [(DAY + start - 3, "module_voltage", "9", M11), (DAY + start - 1, "module_current", "-2", M11)]
-    late = [(DAY + start - 3, "module_voltage", "9", M11), (DAY + start - 1, "module_current", "-2", M11)]
-    late += [(DAY + s, "module_voltage", str(40 + s % 5), M11) for s in range(start + 2, start + 900, 23)]
-    late += [(DAY + start + 60, "module_voltage", "1", M12), (DAY + start + 70, "module_voltage", "", M11)]
-    return first, late
+def live_files(start):
+    """A day's files up to `start`, one per 15 minutes as the exporter sends
+    them, then a late file from `start` on. Every file's first block re-sends
+    the previous file's last one (5 s of readings), as the exporter does."""
+    readings = [(s, "module_voltage", str(50 + s % 7), M11) for s in range(0, start + 900, 40)]
+    readings += [(s, "system_state", "RUN" if s % 3 else "IDLE", SYS) for s in range(0, start, 300)]
+    readings += [(start - 3, "module_voltage", "9", M11), (start - 1, "module_current", "-2", M11)]
+    readings += [(s, "module_voltage", str(40 + s % 5), M11) for s in range(start + 2, start + 900, 23)]
+    readings += [(start + 60, "module_voltage", "1", M12), (start + 70, "module_voltage", "", M11)]
+    edges = [*range(0, start, 900), start, start + 900]
+    files = []
+    for i, (lo, hi) in enumerate(itertools.pairwise(edges)):
+        resent = lo - 5 if i else lo  # the previous file's last block
+        files.append(sorted((DAY + s, p, v, t) for s, p, v, t in readings if resent <= s < hi))
+    return files[:-1], files[-1]
 
 
 @pytest.mark.parametrize(
     ("fill", "every", "start"),
     [
+        ("none", 5, 2 * 3_600 + 7),
+        ("forward", 5, 7 * 3_600 + 55 * 60),
+        ("linear", 5, 9 * 3_600 + 1),
         ("none", 5, 13 * 3_600 + 7),
         ("forward", 5, 18 * 3_600 + 1_234),
         ("linear", 5, 23 * 3_600 + 50 * 60),
@@ -182,11 +191,12 @@ def morning_and_late(start):
     ],
 )
 def test_a_patched_day_equals_a_full_rebuild(tmp_path, write_readings, fill, every, start):
-    first, late = morning_and_late(start)
-    write_readings(tmp_path / "input/2024/06/05/a.parquet", first)
+    first, late = live_files(start)
+    for i, rows in enumerate(first):
+        write_readings(tmp_path / f"input/2024/06/05/a{i:03d}.parquet", rows)
     settings = {"fill": fill, "every": dt.timedelta(seconds=every), "max_gap": dt.timedelta(seconds=95), "quiet": True}
     run(Settings(input=tmp_path / "input", output=tmp_path / "out", **settings))
-    write_readings(tmp_path / "input/2024/06/05/b.parquet", late)
+    write_readings(tmp_path / "input/2024/06/05/z.parquet", late)
     patched = run(Settings(input=tmp_path / "input", output=tmp_path / "out", **settings))
     assert patched["run"]["days_patched"] == ["2024-06-05"]
     full = run(Settings(input=tmp_path / "input", output=tmp_path / "full", **settings))

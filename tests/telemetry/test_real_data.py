@@ -146,13 +146,14 @@ def test_quality_coverage_of_module_voltage_matches_a_count_over_the_day_files(r
     assert from_quality == counted
 
 
-def test_files_arriving_through_a_real_day_keep_the_quality_equal_to_a_full_rebuild(tmp_path):
+@pytest.mark.parametrize(("until", "fill"), [("08-00", "none"), ("18-00", "linear")])
+def test_files_arriving_through_a_real_day_keep_the_outputs_equal_to_a_full_rebuild(tmp_path, until, fill):
     from etl.core.paths import SHARED_DATA_DIR
 
     day = SHARED_DATA_DIR / "telemetry/2024/06/05"
     files = sorted(day.glob("*.parquet"))
-    # the export names files by the time they were sent: 18:00 is about three quarters of the day
-    first = [f for f in files if f.name.split("-2024-06-05-")[1][:5] < "18-00"]
+    # the export names files by the time they were sent
+    first = [f for f in files if f.name.split("-2024-06-05-")[1][:5] < until]
     assert 0 < len(first) < len(files) - 1
     folder = tmp_path / "input/2024/06/05"
     folder.mkdir(parents=True)
@@ -160,14 +161,15 @@ def test_files_arriving_through_a_real_day_keep_the_quality_equal_to_a_full_rebu
     def add(chosen):
         for f in chosen:
             (folder / f.name).symlink_to(f)
-        return run(Settings(input=tmp_path / "input", output=tmp_path / "out", quiet=True, fill="linear"))
+        return run(Settings(input=tmp_path / "input", output=tmp_path / "out", quiet=True, fill=fill))
 
     add(first)
     one_more = add(files[len(first) : len(first) + 1])
     rest = add(files[len(first) + 1 :])
     assert one_more["run"]["days_patched"] == ["2024-06-05"]
-    assert rest["run"]["days_patched"] == ["2024-06-05"]
-    full = run(Settings(input=tmp_path / "input", output=tmp_path / "full", quiet=True, fill="linear"))
+    # the rest of the day holds most of its rows: rebuilt whole in the morning, patched in the evening
+    assert rest["run"]["days_patched"] == ([] if until == "08-00" else ["2024-06-05"])
+    full = run(Settings(input=tmp_path / "input", output=tmp_path / "full", quiet=True, fill=fill))
     con = duckdb.connect()
     for name in ("_quality/date=2024-06-05/signals.parquet", "_quality/date=2024-06-05/cells.parquet"):
         query = "select * from read_parquet('{}') order by all"
@@ -175,6 +177,8 @@ def test_files_arriving_through_a_real_day_keep_the_quality_equal_to_a_full_rebu
             con.execute(query.format(tmp_path / "out" / name)).fetchall()
             == con.execute(query.format(tmp_path / "full" / name)).fetchall()
         )
-    day_files = "modules/phase=2/module=5/date=2024-06-05/data_0.parquet"
-    assert (tmp_path / "out" / day_files).read_bytes() == (tmp_path / "full" / day_files).read_bytes()
+    names = sorted(p.relative_to(tmp_path / "full").as_posix() for p in (tmp_path / "full").glob("[mps]*/**/*.parquet"))
+    assert len(names) == 24 + 3 + 1
+    for name in names:
+        assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "full" / name).read_bytes(), name
     assert rest["totals"] == full["totals"]

@@ -113,7 +113,7 @@ def _build(runner: SqlRunner, job: DayJob, settings: Settings, retune: Callable[
                 "day_start": bounds["day_start"],
                 "step": step,
                 "max_gap_seconds": settings.max_gap.total_seconds(),
-                **({k: patch[k] for k in ("from_slot", "grid_from")} if patch else {}),
+                **({k: patch[k] for k in ("from_slot", "grid_from", "grid_to")} if patch else {}),
                 **({"published": files} if files else {}),
             },
             dataset=dataset,

@@ -51,15 +51,28 @@ def patch_plan(
     from_slot = first_new - gap if settings.fill == "linear" else first_new
     cell = cell_seconds(step) // step
     grid_from = max(0, min(from_slot - gap, first_new // cell * cell))
-    if grid_from < SECONDS_PER_DAY // step // 2:
-        return None
     window_start = day_start + grid_from * step
 
     def meets(rel: str) -> bool:
         return spans[rel][1] >= window_start and spans[rel][0] < day_end
 
+    # Placing is most of a build: patch while the window's files hold at most
+    # half of the day's rows (files cover their own stretch of time, so a
+    # file arriving live meets itself and the one before it), or while the
+    # window is the second half of the day or less (only its readings are
+    # placed, even from a file that spans the whole day).
+    rows = {rel: state.files[rel].get("rows", 0) for rel in inputs}
+    few_rows = 2 * sum(rows[rel] for rel in inputs if meets(rel)) <= sum(rows.values())
+    if not few_rows and grid_from < SECONDS_PER_DAY // step // 2:
+        return None
+
+    # No reading after the window's files' last one: the grid past it (and
+    # past the reach of a forward fill) is NULL, as the merge leaves it.
+    last = min(max(spans[rel][1] for rel in inputs if meets(rel)), day_end - 1)
+    grid_to = min(SECONDS_PER_DAY // step, (last - day_start) // step + gap + 1)
     return {
         "from_slot": from_slot,
+        "grid_to": grid_to,
         "quality_from": first_new // cell * cell,
         "grid_from": grid_from,
         "window_start": window_start,
