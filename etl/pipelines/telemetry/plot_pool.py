@@ -189,7 +189,13 @@ def _run(root: Path, tasks: list[Task], workers: int, memory_limit: str | None) 
     # the largest first (the overview of every day reads every module file), so no worker waits at the end
     order = sorted(tasks, key=lambda t: -len(t.inputs))
     context = multiprocessing.get_context("spawn")
-    with context.Pool(workers, initializer=_start_worker, initargs=(share,)) as pool:
+    try:
+        pool = context.Pool(workers, initializer=_start_worker, initargs=(share,))
+    except OSError:
+        # no POSIX semaphores for the pool (a container without /dev/shm): draw here
+        yield from _run(root, tasks, 1, memory_limit)
+        return
+    with pool:
         yield from pool.imap_unordered(_draw_in_worker, [(str(root), task) for task in order])
 
 

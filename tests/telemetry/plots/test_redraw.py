@@ -149,6 +149,16 @@ def test_several_processes_draw_the_bytes_one_process_draws(folder):
     assert (out / "plots/.drawn.json").read_text() == (copy / "plots/.drawn.json").read_text()
 
 
+def test_without_a_process_pool_one_process_draws(folder, monkeypatch):
+    class NoSemaphores:
+        def Pool(self, *args, **kwargs):
+            raise OSError(38, "Function not implemented")
+
+    monkeypatch.setattr(plot_pool.multiprocessing, "get_context", lambda method: NoSemaphores())
+    out = folder / "output"
+    assert names(plot_all(out, quiet=True, threads=2).drawn, out) == FIGURES
+
+
 def test_workers_never_outnumber_the_figures():
     assert plot_pool.workers_for(8, 3) == 3
     assert plot_pool.workers_for(2, 30) == 2
