@@ -125,15 +125,18 @@ def check_sample_outputs(out: Path, host_run: tuple[Path, dict]) -> list[str]:
 
 
 def expected_plots(modules: list[str], files: list[str]) -> list[str]:
-    """One figure per module file; per day the SoC overview, and the phase currents if the day has phases."""
+    """One figure per module file; per day the SoC overview, the coverage map,
+    and the phase currents if the day has phases; the overview of every day."""
     names = []
     for m in modules:
         _, phase, module, date, _ = m.split("/")
         names.append(f"plots/{date[5:]}/module_p{phase[6:]}_m{module[7:]}.png")
     for date in {m.split("/")[3][5:] for m in modules}:
         names.append(f"plots/{date}/overview_soc.png")
+        names.append(f"plots/{date}/coverage.png")
         if any(f.startswith("phases/") and f"/date={date}/" in f for f in files):
             names.append(f"plots/{date}/phase_currents.png")
+    names.append("plots/overview.png")
     return sorted(names)
 
 

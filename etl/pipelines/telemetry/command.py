@@ -69,8 +69,12 @@ examples:
 
 Writes output/plots/<date>/module_p<phase>_m<module>.png (voltages, current,
 state of charge, temperatures and cell voltages of one module over one UTC
-day), and per day overview_soc.png (every module's state of charge) and
-phase_currents.png. --phase/--module draw only those module figures (the
+day), per day overview_soc.png (every module's state of charge),
+phase_currents.png and coverage.png (every signal's coverage per 15 minutes,
+against its normal cadence), and output/plots/overview.png (every module by
+day: coverage and cell voltage spread). The figures are drawn on every core
+(--threads N worker processes); a figure whose inputs did not change since it
+was drawn is not drawn again (delete output/plots/.drawn.json to force it). --phase/--module draw only those module figures (the
 per-day figures show every module, so they are skipped); --date narrows all.
 The time axis is zoomed to the readings, with hours without any cut out and
 marked; --whole-day draws 00:00-24:00 UTC. Currents: positive = discharging.
@@ -209,7 +213,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     p = subparsers.add_parser(
         "plot",
         parents=[common],
-        help="PNG plots of the telemetry outputs: per module and day, SoC overview, phase currents",
+        help="PNG plots of the telemetry outputs: per module and day, SoC overview, phase currents, coverage",
         description=(
             "Draw the plots of a telemetry output folder from its parquet day files (never\n"
             "the raw input): one figure per phase/module and day, and per day a heat map of\n"
@@ -280,7 +284,7 @@ def run_command(args: argparse.Namespace) -> int:
         from etl.pipelines.telemetry.plots import plot_all
 
         made = plot_all(args.output, quiet=args.quiet)
-        say(f"plots: {len(made)} file(s) in {args.output / 'plots'}", quiet=args.quiet)
+        say(f"plots: {plot_counts(made)} in {args.output / 'plots'}", quiet=args.quiet)
     return 0
 
 
@@ -329,5 +333,10 @@ def plot_command(args: argparse.Namespace) -> int:
         memory_limit=args.memory_limit,
         whole_day=args.whole_day,
     )
-    say(f"plot: {len(made)} file(s) in {args.output / 'plots'}", quiet=args.quiet)
+    say(f"plot: {plot_counts(made)} in {args.output / 'plots'}", quiet=args.quiet)
     return 0
+
+
+def plot_counts(made: Any) -> str:
+    removed = f", {len(made.removed)} removed" if made.removed else ""
+    return f"{len(made.drawn)} drawn, {len(made.unchanged)} unchanged{removed}"

@@ -16,6 +16,7 @@ from etl.core.engine import SqlRunner, connect
 from etl.core.errors import EtlError
 from etl.core.paths import PROJECT_ROOT
 from etl.pipelines.telemetry import plots
+from etl.pipelines.telemetry.plot_pool import Figures
 from etl.pipelines.telemetry.plots import plot_all, series_label, with_breaks
 
 from .conftest import DAY, make_output, png_size, tags
@@ -178,7 +179,7 @@ def test_series_labels(name, label):
 
 def test_cli_plot_command(output, capsys):
     assert main(["plot", "--output", str(output), "--date", "2024-06-06"]) == 0
-    assert capsys.readouterr().out == f"plot: 3 file(s) in {output / 'plots'}\n"
+    assert capsys.readouterr().out == f"plot: 3 drawn, 0 unchanged in {output / 'plots'}\n"
     assert main(["plot", "--output", str(output / "nowhere")]) == 1
     assert capsys.readouterr().err == (
         f"Error: output folder not found: {output / 'nowhere'} (run the telemetry pipeline first)\n"
@@ -195,7 +196,7 @@ def test_telemetry_plots_flag_plots_after_the_run(tmp_path, capsys):
     write_readings(tmp_path / "in" / "a.parquet", [(DAY + 5, "module_voltage", "54", M11)])
     code = main(["--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"), "--plots", "--threads", "1"])
     assert code == 0
-    assert capsys.readouterr().out.splitlines()[-1] == f"plots: 4 file(s) in {tmp_path / 'out' / 'plots'}"
+    assert capsys.readouterr().out.splitlines()[-1] == f"plots: 4 drawn, 0 unchanged in {tmp_path / 'out' / 'plots'}"
     assert files_under(tmp_path / "out") == [
         "plots/.drawn.json",
         "plots/2024-06-05",
@@ -293,7 +294,7 @@ def test_currents_say_which_sign_is_charging(pipeline_output, runner):
 
 def test_cli_whole_day_flag(output, monkeypatch, capsys):
     calls = []
-    monkeypatch.setattr(plots, "plot_all", lambda *args, **kwargs: calls.append(kwargs) or [])
+    monkeypatch.setattr(plots, "plot_all", lambda *args, **kwargs: calls.append(kwargs) or Figures([], [], [], []))
     assert main(["plot", "--output", str(output), "--date", "2024-06-06", "--whole-day"]) == 0
     assert main(["plot", "--output", str(output), "--date", "2024-06-06"]) == 0
     assert [call["whole_day"] for call in calls] == [True, False]
