@@ -32,7 +32,7 @@ def test_notebook_runs_in_a_fresh_kernel():
     assert f'"rows_read": {rows[0]}' in text
     assert "/overview_soc.png" in text
     images = [out for cell in cells for out in cell.outputs if "image/png" in out.get("data", {})]
-    assert len(images) == 3
+    assert len(images) == 4
 
 
 def test_committed_notebook_has_its_outputs():
@@ -41,7 +41,7 @@ def test_committed_notebook_has_its_outputs():
     assert [cell.execution_count for cell in cells] == list(range(1, len(cells) + 1)), "run it top to bottom, save"
     assert all(cell.outputs for cell in cells[:-1]), "every cell but the clean-up shows its result"
     images = [out for cell in cells for out in cell.outputs if "image/png" in out.get("data", {})]
-    assert len(images) == 3
+    assert len(images) == 4
     errors = [out for cell in cells for out in cell.outputs if out.output_type == "error"]
     assert errors == []
     assert NOTEBOOK.stat().st_size < 600_000, "keep the embedded outputs small"

@@ -74,8 +74,9 @@ phase_currents.png and coverage.png (every signal's coverage per 15 minutes,
 against its normal cadence), and output/plots/overview.png (every module by
 day: coverage and cell voltage spread). The figures are drawn on every core
 (--threads N worker processes); a figure whose inputs did not change since it
-was drawn is not drawn again (delete output/plots/.drawn.json to force it). --phase/--module draw only those module figures (the
-per-day figures show every module, so they are skipped); --date narrows all.
+was drawn is not drawn again (delete output/plots/.drawn.json to force it).
+--phase/--module draw only those module figures (the per-day figures show
+every module, so they are skipped); --date narrows all.
 The time axis is zoomed to the readings, with hours without any cut out and
 marked; --whole-day draws 00:00-24:00 UTC. Currents: positive = discharging.
 The plots read the hive layout only (not --layout hourly).
