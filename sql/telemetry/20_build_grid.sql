@@ -18,9 +18,8 @@
     published files have it), groups (the columns with an id, pivoted in one
     group or more: see below), fill ('none', 'forward' or 'linear'),
     rows_per_day, rows_per_hour, hourly (bool: a partition per hour, else
-    per day), patch (bool, below), kept (bool: a patch keeps rows of
-    published files); when patching, $from_slot, $grid_from and $published
-    (the dataset's published files of the day, hive paths).
+    per day), patch (bool, below); when patching, $from_slot, $grid_from
+    and $grid_to.
     Each pivot evaluates every column's FILTER on every reading it reads.
     With a few signals read every few seconds beside many read every few
     minutes (cell voltages), pivoting the frequent and the sparse signals
@@ -39,11 +38,12 @@
     Patch: late files brought readings that can change rows from slot
     $from_slot on, and day_placed holds only the readings from slot
     $grid_from on (early enough for the fill), none of them at or after slot
-    $grid_to less the fill's reach, so the grid is computed from $grid_from
-    to $grid_to only and the merge leaves the slots after it NULL. Rows before $from_slot are
-    taken as they are from the day's published files; the rest is computed
-    as usual. A bucket before $from_slot has no late reading and no fill
-    that reaches one, so the result equals a full rebuild.
+    $grid_to less the fill's reach. So the grid is computed for the window's
+    series from $grid_from to $grid_to only, and day_grid keeps its slots
+    from $from_slot on; 22_write_grid_file.sql puts each file together from
+    the published rows before $from_slot, these and NULL rows after them.
+    A bucket before $from_slot has no late reading and no fill that reaches
+    one, so the result equals a full rebuild.
 -#}
 {%- set carried = keys if patch else [] %}
 create or replace temp table day_grid as
@@ -182,77 +182,10 @@ filled as (
     {%- endif %}
 ),
 
-{%- if patch %}
-{%- if kept %}
-
-kept as (
-    -- the rows before the late readings, as published
-    select
-        {%- for key in keys %}
-        {{ key | ident }},
-        {%- endfor %}
-        ((epoch(timestamp)::bigint - $day_start) // $step)::integer as slot,
-        {%- for column in columns if column.old %}
-        {{ column.name | ident }},
-        {%- endfor %}
-    from read_parquet(
-        $published,
-        hive_partitioning = true,
-        hive_types_autocast = false,
-        union_by_name = true
-    )
-    where timestamp < to_timestamp($day_start + $from_slot * $step)
-),
-{%- endif %}
-
-patched as (
-    select * exclude (series, timestamp)
-    from filled
-    where slot >= $from_slot
-    {%- if kept %}
-    union all by name
-    select * from kept
-    {%- endif %}
-),
-
-every_series as (
-    select
-        {%- for key in keys %}
-        {{ key | ident }},
-        {%- endfor %}
-        (row_number() over (order by {% for key in keys %}{{ key | ident }}, {% endfor %}one))::integer as series
-    from (
-        select distinct
-            {%- for key in keys %}
-            {{ key | ident }},
-            {%- endfor %}
-            1 as one
-        from patched
-    )
-),
-
-merged as (
-    select
-        every_series.*,
-        slots.n::integer as slot,
-        to_timestamp($day_start + slots.n * $step) as timestamp,
-        {%- for column in columns %}
-        patched.{{ column.name | ident }},
-        {%- endfor %}
-    from every_series
-    cross join range({{ rows_per_day }}) as slots(n)
-    left join patched
-        on slots.n = patched.slot
-        {%- for key in keys %}
-        and every_series.{{ key | ident }} = patched.{{ key | ident }}
-        {%- endfor %}
-),
-{%- endif %}
-
 final as (
     select
         timestamp,
-        {%- for column in columns %}
+        {%- for column in columns if column.id is not none %}
         {{ column.name | ident }},
         {%- endfor %}
         {%- for key in carried %}
@@ -265,7 +198,10 @@ final as (
         {%- endif %}
         series,
         slot
-    from {{ "merged" if patch else "filled" }}
+    from filled
+    {%- if patch %}
+    where slot >= $from_slot
+    {%- endif %}
 )
 
 select * from final

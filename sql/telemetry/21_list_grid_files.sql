@@ -7,17 +7,28 @@
     Parameters: jinja: dataset, keys (series columns), partition ('date' or
     'hour'), slots (rows per partition), keyed (bool: day_grid carries the
     keys, as when patching).
-    Every series has every slot of the day, so a partition starts at
-    each slot that is a multiple of its length; reading only those rows
-    avoids grouping the whole grid. The writer checks each file's row count.
+    Every series of a full build has every slot of the day, so a partition
+    starts at each slot that is a multiple of its length; reading only
+    those rows avoids grouping the whole grid. A patch's day_grid holds
+    only the slots it computed, a few per series: they are grouped. The
+    writer checks each file's row count.
 -#}
-{%- set holder = "starts" if keyed else "k" %}
+{%- if keyed %}
+select
+    series,
+    [{% for key in keys %}{{ key | ident }}{{ ", " if not loop.last }}{% endfor %}]::varchar[] as key_values,
+    {{ partition | ident }}::varchar as partition_value,
+    min(slot) as first_slot,
+    max(slot) as last_slot
+from day_grid
+group by all
+order by series, first_slot
+{%- else %}
 with starts as (
     select *
     from day_grid
     where slot % {{ slots }} = 0
 ),
-{%- if not keyed %}
 
 series_keys as (
     select distinct
@@ -28,20 +39,18 @@ series_keys as (
     from day_signals
     where dataset = {{ dataset | literal }}
 ),
-{%- endif %}
 
 final as (
     select
         starts.series,
-        [{% for key in keys %}{{ holder }}.{{ key | ident }}{{ ", " if not loop.last }}{% endfor %}]::varchar[] as key_values,
+        [{% for key in keys %}k.{{ key | ident }}{{ ", " if not loop.last }}{% endfor %}]::varchar[] as key_values,
         starts.{{ partition | ident }}::varchar as partition_value,
         starts.slot as first_slot,
         starts.slot + {{ slots - 1 }} as last_slot
     from starts
-    {%- if not keyed %}
     inner join series_keys as k on starts.series = k.series
-    {%- endif %}
 )
 
 select * from final
 order by series, first_slot
+{%- endif %}

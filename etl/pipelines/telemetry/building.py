@@ -10,7 +10,6 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from etl.core.engine import SqlRunner
 from etl.core.errors import EtlError
@@ -23,9 +22,10 @@ from etl.pipelines.telemetry.days import (
     cell_seconds,
     check_columns,
     column_name,
+    grid_file,
     natural_key,
 )
-from etl.pipelines.telemetry.patching import patched_stats, published_by_dataset
+from etl.pipelines.telemetry.patching import patched_stats, published_by_dataset, write_patched_grid
 from etl.pipelines.telemetry.placing import day_stats, place_day
 from etl.pipelines.telemetry.transfer import deliver, local_entries, published_files, scratch_root
 
@@ -96,7 +96,7 @@ def _build(runner: SqlRunner, job: DayJob, settings: Settings, retune: Callable[
         series[dataset] = count
     for dataset, found in columns.items():
         check_columns(dataset, date, [c["name"] for c in found])
-    published: dict[str, list[str]] = {}
+    published: dict[str, dict[str, str]] = {}
     if patch:
         published = published_by_dataset(runner, published_path, job.published["outputs"], columns)
     step = settings.step
@@ -105,7 +105,7 @@ def _build(runner: SqlRunner, job: DayJob, settings: Settings, retune: Callable[
         if dataset not in columns:
             continue
         hourly = settings.layout == "hourly" and dataset == "modules"
-        files = published.get(dataset, [])
+        ordered = sorted(columns[dataset], key=lambda c: natural_key(c["name"]))
         retune()
         runner.execute(
             "20_build_grid.sql",
@@ -114,23 +114,23 @@ def _build(runner: SqlRunner, job: DayJob, settings: Settings, retune: Callable[
                 "step": step,
                 "max_gap_seconds": settings.max_gap.total_seconds(),
                 **({k: patch[k] for k in ("from_slot", "grid_from", "grid_to")} if patch else {}),
-                **({"published": files} if files else {}),
             },
             dataset=dataset,
             keys=list(keys),
-            columns=sorted(columns[dataset], key=lambda c: natural_key(c["name"])),
+            columns=ordered,
             groups=pivot_groups(columns[dataset], series.get(dataset, 0) * rows_per_day),
             fill=settings.fill,
             rows_per_day=rows_per_day,
             rows_per_hour=3_600 // step,
             hourly=hourly,
             patch=bool(patch),
-            kept=bool(files),
         )
-        slots = 3_600 // step if hourly else rows_per_day
-        write_grid(
-            runner, day_dir / dataset, dataset, list(keys), "hour" if hourly else "date", slots, keyed=bool(patch)
-        )
+        if patch:
+            files = published.get(dataset, {})
+            write_patched_grid(runner, day_dir / dataset, list(keys), ordered, files, patch, bounds["day_start"], step)
+        else:
+            slots = 3_600 // step if hourly else rows_per_day
+            write_grid(runner, day_dir / dataset, dataset, list(keys), "hour" if hourly else "date", slots)
     if stats["rejected_total"]:
         old_rejects = f"_rejects/date={date}/rejects.parquet"
         kept = bool(patch) and old_rejects in job.published["outputs"]
@@ -218,29 +218,20 @@ def write_grid(
     keys: list[str],
     partition: str,
     slots: int = SECONDS_PER_DAY // 5,
-    *,
-    keyed: bool = False,
 ) -> None:
     """Write day_grid as hive-partitioned parquet under `target`, one file per
-    series and partition (`<key>=<value>/.../<partition>=<value>/data_0.parquet`),
-    each in time order. Values are URL-encoded in paths, as DuckDB does.
-    `keyed`: day_grid carries the series' key columns (a patch).
-    """
-    drop = [*(keys if keyed else []), partition, "series", "slot"]
+    series and partition (days.grid_file), each in time order."""
+    drop = [partition, "series", "slot"]
     listed = runner.fetch(
-        "21_list_grid_files.sql", dataset=dataset, keys=keys, partition=partition, slots=slots, keyed=keyed
+        "21_list_grid_files.sql", dataset=dataset, keys=keys, partition=partition, slots=slots, keyed=False
     )
     for series, values, part, first, last in listed:
-        folder = target.joinpath(
-            *(f"{key}={quote(value, safe='')}" for key, value in zip(keys, values, strict=True)),
-            f"{partition}={quote(part, safe='')}",
-        )
-        folder.mkdir(parents=True, exist_ok=True)
         runner.execute(
             "22_write_grid_file.sql",
             {"series": series, "first_slot": first, "last_slot": last},
             drop=drop,
-            target=str(folder / "data_0.parquet"),
+            target=str(grid_file(target, keys, values, partition, part)),
+            patch=False,
         )
 
 

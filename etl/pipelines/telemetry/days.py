@@ -7,8 +7,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from etl.core.errors import EtlError
 
@@ -81,6 +84,18 @@ def check_columns(dataset: str, date: str, names: list[str]) -> None:
         other = seen.setdefault(name.lower(), name)
         if other != name:
             raise EtlError(f"{dataset} on {date}: signals {other!r} and {name!r} would share one column")
+
+
+def grid_file(target: Path, keys: list[str], values: Sequence[str], partition: str, value: str) -> Path:
+    """The file of one series and partition under `target`, its folder made:
+    `<key>=<value>/.../<partition>=<value>/data_0.parquet`, values URL-encoded
+    as DuckDB does."""
+    folder = target.joinpath(
+        *(f"{key}={quote(v, safe='')}" for key, v in zip(keys, values, strict=True)),
+        f"{partition}={quote(value, safe='')}",
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / "data_0.parquet"
 
 
 def natural_key(name: str) -> list[tuple[int, Any]]:

@@ -5,10 +5,13 @@ and the day's published files supply every bucket before them."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from etl.core.engine import SqlRunner
-from etl.pipelines.telemetry.days import DATASETS, SECONDS_PER_DAY, cell_seconds, checked_stats, day_name
+from etl.core.errors import EtlError
+from etl.pipelines.telemetry.days import DATASETS, SECONDS_PER_DAY, cell_seconds, checked_stats, day_name, grid_file
 from etl.pipelines.telemetry.state import State
 
 if TYPE_CHECKING:
@@ -104,17 +107,17 @@ def patched_stats(old: dict[str, Any], before: dict[str, Any] | None, after: dic
 
 def published_by_dataset(
     runner: SqlRunner, local_path: Callable[[str], str], outputs: list[str], columns: dict[str, list[dict[str, Any]]]
-) -> dict[str, list[str]]:
-    """The day's published grid files per dataset (local paths, by `local_path`
-    of each layout name); adds their columns to `columns`."""
-    files: dict[str, list[str]] = {}
+) -> dict[str, dict[str, str]]:
+    """The day's published grid files per dataset (layout name -> local path,
+    by `local_path`); adds their columns to `columns`."""
+    files: dict[str, dict[str, str]] = {}
     for name in outputs:
         dataset = name.split("/", 1)[0]
         if dataset in DATASETS:
-            files.setdefault(dataset, []).append(local_path(name))
+            files.setdefault(dataset, {})[name] = local_path(name)
     for dataset, paths in files.items():
         known = {c["name"]: c for c in columns.setdefault(dataset, [])}
-        for name, kind in runner.fetch("03_describe_parquet.sql", {"path": paths[0]}):
+        for name, kind in runner.fetch("03_describe_parquet.sql", {"path": next(iter(paths.values()))}):
             if name == "timestamp":
                 continue
             if name in known:
@@ -122,3 +125,52 @@ def published_by_dataset(
             else:
                 columns[dataset].append({"id": None, "name": name, "is_text": kind == "VARCHAR", "old": True})
     return files
+
+
+def write_patched_grid(
+    runner: SqlRunner,
+    target: Path,
+    keys: list[str],
+    columns: list[dict[str, Any]],
+    published: dict[str, str],
+    patch: dict[str, Any],
+    day_start: int,
+    step: int,
+) -> None:
+    """Write a patched day's files of one dataset under `target` (daily hive
+    layout): every series that has a published file or readings in the
+    window, each file its published rows before the patch, the slots
+    day_grid computed, then NULL rows to the end of the day
+    (22_write_grid_file.sql). Only the computed slots went through the
+    grid; the rest is copied or generated as the file is written."""
+    rows_per_day = SECONDS_PER_DAY // step
+    from_slot = max(patch["from_slot"], 0)
+    files: dict[tuple[str, ...], dict[str, Any]] = {}
+    for name, path in published.items():
+        parts = name.split("/")
+        values = tuple(unquote(part.split("=", 1)[1]) for part in parts[1 : 1 + len(keys)])
+        files[values] = {"published": path, "date": unquote(parts[1 + len(keys)].split("=", 1)[1])}
+    listed = runner.fetch("21_list_grid_files.sql", keys=keys, partition="date", slots=rows_per_day, keyed=True)
+    for series, values, date, first, last in listed:
+        if first != from_slot:
+            raise EtlError(f"internal check failed: a patch computed {values} from slot {first}, not {from_slot}")
+        file = files.setdefault(tuple(values), {"published": "", "date": date})
+        file |= {"series": series, "tail_from": last + 1}
+    for values, file in sorted(files.items()):
+        computed = "series" in file
+        runner.execute(
+            "22_write_grid_file.sql",
+            {
+                "day_start": day_start,
+                "step": step,
+                "from_slot": from_slot,
+                "tail_from": file["tail_from"] if computed else from_slot,
+                **({"series": file["series"]} if computed else {}),
+            },
+            patch=True,
+            columns=columns,
+            published=file["published"],
+            computed=computed,
+            rows_per_day=rows_per_day,
+            target=str(grid_file(target, keys, values, "date", file["date"])),
+        )
