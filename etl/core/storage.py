@@ -20,12 +20,13 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-import pyarrow.fs as pafs
-
 from etl.core.errors import EtlError
+
+if TYPE_CHECKING:
+    import pyarrow.fs as pafs
 
 SCHEME = "s3://"
 # Fail fast on an unreachable store instead of waiting out the SDK's defaults.
@@ -34,6 +35,14 @@ REQUEST_TIMEOUT_S = 60.0
 
 _filesystems: dict[tuple, pafs.S3FileSystem] = {}
 _lock = threading.Lock()
+
+
+def _pafs() -> Any:
+    """`pyarrow.fs`, loaded on first use: a run on local folders never needs
+    it, and loading it (with NumPy) takes about 0.1 s of every command's start."""
+    import pyarrow.fs
+
+    return pyarrow.fs
 
 
 def is_remote(location: str | os.PathLike[str]) -> bool:
@@ -70,7 +79,7 @@ def s3_filesystem() -> pafs.S3FileSystem:
     cache_key = tuple(sorted((k, str(v)) for k, v in options.items()))
     with _lock:
         if cache_key not in _filesystems:
-            _filesystems[cache_key] = pafs.S3FileSystem(**options)
+            _filesystems[cache_key] = _pafs().S3FileSystem(**options)
         return _filesystems[cache_key]
 
 
@@ -121,26 +130,26 @@ class ObjectStore:
 
     def list(self, under: str = "") -> dict[str, FileStat]:
         """Every object below `under`, by its name relative to the store."""
-        selector = pafs.FileSelector(self.path(under), recursive=True, allow_not_found=True)
+        selector = _pafs().FileSelector(self.path(under), recursive=True, allow_not_found=True)
         infos = self._call("list objects", self.fs.get_file_info, selector)
         base = self.path() + "/"
         found = {}
         for info in infos:
-            if info.type == pafs.FileType.File:
+            if info.type == _pafs().FileType.File:
                 mtime = info.mtime_ns if info.mtime_ns is not None else 0
                 found[info.path[len(base) :]] = FileStat(int(info.size), int(mtime))
         return found
 
     def stat(self, name: str) -> FileStat | None:
         info = self._call(f"look up {name}", self.fs.get_file_info, self.path(name))
-        if info.type != pafs.FileType.File:
+        if info.type != _pafs().FileType.File:
             return None
         return FileStat(int(info.size), int(info.mtime_ns or 0))
 
     def check_reachable(self) -> None:
         """Raise a clear error now when the bucket cannot be reached or listed."""
         info = self._call("reach the bucket", self.fs.get_file_info, self.bucket)
-        if info.type == pafs.FileType.NotFound:
+        if info.type == _pafs().FileType.NotFound:
             raise EtlError(f"{self.url}: bucket {self.bucket!r} not found")
 
     def read(self, name: str) -> bytes:
@@ -171,14 +180,18 @@ class ObjectStore:
         self._call(f"write {name}", write)
 
     def upload(self, local: Path, name: str) -> None:
-        self._call(f"upload {name}", pafs.copy_files, str(local), self.path(name), pafs.LocalFileSystem(), self.fs)
+        self._call(
+            f"upload {name}", _pafs().copy_files, str(local), self.path(name), _pafs().LocalFileSystem(), self.fs
+        )
 
     def download(self, name: str, local: Path) -> None:
         """Copy an object to a local file, written whole or not at all."""
         local.parent.mkdir(parents=True, exist_ok=True)
         part = local.with_name(f".{local.name}.{os.getpid()}.{threading.get_ident()}.part")
         try:
-            self._call(f"download {name}", pafs.copy_files, self.path(name), str(part), self.fs, pafs.LocalFileSystem())
+            self._call(
+                f"download {name}", _pafs().copy_files, self.path(name), str(part), self.fs, _pafs().LocalFileSystem()
+            )
             os.replace(part, local)
         finally:
             part.unlink(missing_ok=True)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pyarrow as pa
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 def read_line_chunks(path: Path, chunk_size: int) -> Iterator[pa.Table]:
@@ -49,6 +51,8 @@ def decode_line(data: bytes, *, first: bool) -> tuple[str, str | None]:
 
 
 def line_table(line_nos: list[int], raws: list[str], errors: list[str | None]) -> pa.Table:
+    import pyarrow as pa
+
     return pa.table(
         {
             "line_no": pa.array(line_nos, pa.int64()),

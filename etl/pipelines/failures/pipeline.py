@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-
 from etl.core.errors import EtlError
 from etl.core.files import discover, relative_name, write_csv_atomic
 from etl.core.locking import locked_output
@@ -27,6 +25,8 @@ from etl.core.summary import RunClock, check_balance, run_summary, write_summary
 from etl.pipelines.failures.lines import read_line_chunks
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from etl.pipelines.failures.stores import Store
 
 PIPELINE = "failures"

@@ -16,10 +16,9 @@ import csv
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
 
 from etl.core.engine import SqlRunner, connect
 from etl.core.errors import EtlError
@@ -29,6 +28,9 @@ from etl.core.paths import OUTPUT_DIR, SAMPLES_DIR
 from etl.core.progress import progress
 from etl.core.summary import RunClock, check_balance, run_summary
 from etl.pipelines.sales.tables import TABLES, TableSpec, TableStore, open_store
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 PIPELINE = "sales"
 SALES_COLUMNS = ["invoice_no", "customer_id", "category", "quantity", "price", "invoice_date", "shopping_mall"]

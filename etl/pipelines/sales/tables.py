@@ -13,13 +13,13 @@ import datetime as dt
 import functools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote, urlparse
 
-import pyarrow as pa
-import pyarrow.compute as pc
-
 from etl.core.errors import EtlError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 FORMATS = ("delta", "iceberg")
 # Files no longer referenced are kept this long, so that readers still on the
@@ -78,11 +78,17 @@ def open_store(output: Path, table_format: str) -> TableStore:
 
 
 def _upsert_rows(changes: pa.Table) -> pa.Table:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     mask = pc.is_in(changes[CHANGE], value_set=pa.array(["insert", "update"]))
     return changes.filter(mask).drop_columns([CHANGE])
 
 
 def _replaced_keys(changes: pa.Table, keys: tuple[str, ...]) -> pa.Table:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     mask = pc.is_in(changes[CHANGE], value_set=pa.array(["update", "delete"]))
     return changes.filter(mask).select(list(keys))
 
@@ -135,6 +141,8 @@ class DeltaStore:
         table = self._table(spec)
         if table is None:
             return []
+        import pyarrow as pa
+
         actions = pa.table(table.get_add_actions(flatten=True)).select(["path", "num_records"]).to_pylist()
         folder = self.path(spec).relative_to(self.root.parent).as_posix()
         return sorted((f"{folder}/{a['path']}", int(a["num_records"])) for a in actions)
