@@ -21,10 +21,16 @@ compare the ratios, which are taken within one run.
     python benchmarks/telemetry.py --full-scale           # a generated 78-day export (~393 M rows)
     python benchmarks/telemetry.py --full-scale --days 10 # a smaller generated history
     python benchmarks/telemetry.py --real --cluster local:2  # also (e): the same run on a Dask LocalCluster
+    python benchmarks/telemetry.py --real --python rt/bin/python  # commands in a venv of requirements.txt only
 
 With --cluster it also times (e), the full run with the day builds on that
 Dask cluster, right after (b) on the same files, and prints (e)/(b) and
 whether the two outputs are byte-identical.
+
+--python matters for the command timings: with pandas installed (a test
+dependency), DuckDB's client imports it, and pyarrow with it, at a run's
+first bound parameter, about 0.3 s of every command; the container has no
+pandas.
 """
 
 from __future__ import annotations
@@ -88,6 +94,8 @@ for line in sys.stdin:
                       os.waitstatus_to_exitcode(status), out]), flush=True)
 """
 _launcher: subprocess.Popen | None = None
+# the interpreter of the timed pipeline commands (--python)
+PIPELINE_PYTHON = sys.executable
 
 
 def measure(cmd: list[str]) -> Measure:
@@ -110,7 +118,7 @@ def scan(folder: Path) -> Measure:
 
 
 def pipeline(inp: Path, out: Path, *extra: str) -> Measure:
-    return measure([sys.executable, "etl_process.py", "--input", str(inp), "--output", str(out), "--quiet", *extra])
+    return measure([PIPELINE_PYTHON, "etl_process.py", "--input", str(inp), "--output", str(out), "--quiet", *extra])
 
 
 def output_mtimes(out: Path) -> dict[str, int]:
@@ -256,6 +264,12 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=78, help="days of the generated export")
     parser.add_argument("--work", type=Path, help="scratch folder (default: a temporary one)")
     parser.add_argument(
+        "--python",
+        default=sys.executable,
+        help="the Python that runs the timed pipeline commands, e.g. a venv with requirements.txt alone, "
+        "as in the container (default: this one)",
+    )
+    parser.add_argument(
         "--cluster",
         metavar="ADDRESS",
         help="also time the full run with --cluster ADDRESS (e.g. local:2), in the same run",
@@ -275,6 +289,8 @@ def main() -> None:
     args = parser.parse_args()
     if not (args.real or args.full_scale):
         args.real = True
+    global PIPELINE_PYTHON
+    PIPELINE_PYTHON = args.python
     work = args.work or Path(tempfile.mkdtemp(prefix="telemetry-bench-"))
     try:
         if args.real:
