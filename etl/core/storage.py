@@ -133,9 +133,10 @@ class ObjectStore:
         selector = _pafs().FileSelector(self.path(under), recursive=True, allow_not_found=True)
         infos = self._call("list objects", self.fs.get_file_info, selector)
         base = self.path() + "/"
+        file = _pafs().FileType.File
         found = {}
         for info in infos:
-            if info.type == _pafs().FileType.File:
+            if info.type == file:
                 mtime = info.mtime_ns if info.mtime_ns is not None else 0
                 found[info.path[len(base) :]] = FileStat(int(info.size), int(mtime))
         return found
@@ -180,18 +181,16 @@ class ObjectStore:
         self._call(f"write {name}", write)
 
     def upload(self, local: Path, name: str) -> None:
-        self._call(
-            f"upload {name}", _pafs().copy_files, str(local), self.path(name), _pafs().LocalFileSystem(), self.fs
-        )
+        pyfs = _pafs()
+        self._call(f"upload {name}", pyfs.copy_files, str(local), self.path(name), pyfs.LocalFileSystem(), self.fs)
 
     def download(self, name: str, local: Path) -> None:
         """Copy an object to a local file, written whole or not at all."""
         local.parent.mkdir(parents=True, exist_ok=True)
         part = local.with_name(f".{local.name}.{os.getpid()}.{threading.get_ident()}.part")
+        pyfs = _pafs()
         try:
-            self._call(
-                f"download {name}", _pafs().copy_files, self.path(name), str(part), self.fs, _pafs().LocalFileSystem()
-            )
+            self._call(f"download {name}", pyfs.copy_files, self.path(name), str(part), self.fs, pyfs.LocalFileSystem())
             os.replace(part, local)
         finally:
             part.unlink(missing_ok=True)

@@ -163,8 +163,8 @@ def test_the_command_line_with_a_local_cluster(tmp_path, local_files):
     assert local_files(tmp_path / "dask") == local_files(tmp_path / "local")
 
 
-def test_a_local_run_never_imports_dask(tmp_path):
-    # nor pyarrow, nor the other pipelines' client libraries: each costs the
+def test_a_local_run_imports_neither_dask_nor_pyarrow(tmp_path):
+    # nor the other pipelines' client libraries: each costs the
     # command's start-up a tenth of a second or more. pandas (a test
     # dependency, not a runtime one) is hidden, as in the container: DuckDB's
     # client imports it, and pyarrow with it, at the first bound parameter.

@@ -77,20 +77,19 @@ def open_store(output: Path, table_format: str) -> TableStore:
     raise EtlError(f"unknown table format {table_format!r}: use one of {', '.join(FORMATS)}")
 
 
-def _upsert_rows(changes: pa.Table) -> pa.Table:
+def _changes_of(changes: pa.Table, kinds: tuple[str, ...]) -> pa.Table:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    mask = pc.is_in(changes[CHANGE], value_set=pa.array(["insert", "update"]))
-    return changes.filter(mask).drop_columns([CHANGE])
+    return changes.filter(pc.is_in(changes[CHANGE], value_set=pa.array(list(kinds))))
+
+
+def _upsert_rows(changes: pa.Table) -> pa.Table:
+    return _changes_of(changes, ("insert", "update")).drop_columns([CHANGE])
 
 
 def _replaced_keys(changes: pa.Table, keys: tuple[str, ...]) -> pa.Table:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    mask = pc.is_in(changes[CHANGE], value_set=pa.array(["update", "delete"]))
-    return changes.filter(mask).select(list(keys))
+    return _changes_of(changes, ("update", "delete")).select(list(keys))
 
 
 class DeltaStore:
