@@ -26,7 +26,7 @@ from etl.pipelines.telemetry.days import (
     natural_key,
 )
 from etl.pipelines.telemetry.patching import patched_stats, published_by_dataset, write_patched_grid
-from etl.pipelines.telemetry.placing import day_stats, place_day
+from etl.pipelines.telemetry.placing import day_stats, place_day, place_patch
 from etl.pipelines.telemetry.transfer import deliver, local_entries, published_files, scratch_root
 
 if TYPE_CHECKING:
@@ -68,16 +68,8 @@ def _build(runner: SqlRunner, job: DayJob, settings: Settings, retune: Callable[
     patch = job.patch
     if patch:
         window = {"day_start": patch["window_start"], "day_end": bounds["day_end"]}
-        before = (
-            day_stats(place_day(runner, entries, patch["old_inputs"], window, settings))
-            if patch["old_inputs"]
-            else None
-        )
-        stats = patched_stats(
-            job.published["stats"],
-            before,
-            day_stats(place_day(runner, entries, patch["inputs"], window, settings)),
-        )
+        before, after = place_patch(runner, entries, patch["old_inputs"], patch["inputs"], window, settings)
+        stats = patched_stats(job.published["stats"], before and day_stats(before), day_stats(after))
     else:
         stats = day_stats(place_day(runner, entries, list(job.inputs), bounds, settings))
 

@@ -38,26 +38,84 @@ def place_day(
     non-numeric values.
     """
     entries = {rel: entries[rel] for rel in rels}
-    files = [e["read_path"] for e in entries.values()]
-    params = {"files": files, **bounds}
-    counts = None
+    params = {"files": [e["read_path"] for e in entries.values()], **bounds}
     [(known,)] = runner.fetch("10_count_known_signals.sql")
-    if known:
-        _read_day(runner, entries, "16_place_readings.sql", params, one_pass=True)
-        counts = runner.fetch("17_count_readings.sql")
-        if _has_problem(counts, UNKNOWN_SIGNAL):
-            counts = None
+    counts = _place_in_one_pass(runner, entries, params) if known else None
     if counts is None:
-        _read_day(runner, entries, "11_dedupe_day.sql", params)
-        learn_signals(runner, files, bounds)
-        runner.execute("14_route_tags.sql")
-        runner.execute("15_name_signals.sql", {"text_signals": list(settings.text_signals)})
-        runner.execute("16_place_readings.sql", one_pass=False)
-        counts = runner.fetch("17_count_readings.sql")
-        if _has_problem(counts, UNKNOWN_SIGNAL):
-            raise EtlError("internal check failed: a learnt signal is missing from day_signals")
+        _learn_day(runner, entries, params, settings)
+        counts = _place_learnt(runner, entries, params)
+    return counts
+
+
+def place_patch(
+    runner: SqlRunner,
+    entries: dict[str, dict[str, Any]],
+    old_rels: list[str],
+    rels: list[str],
+    window: dict[str, int],
+    settings: Settings,
+) -> tuple[list[tuple] | None, list[tuple]]:
+    """The counts of a patch window's readings as published (`old_rels`, or
+    None without them) and with its late files (`rels`, which hold every
+    file of `old_rels`); leaves the tables of place_day for `rels`.
+
+    The window is deduplicated once, and its new signals learnt, before
+    either is placed: both placements then take one pass, and `rels` are
+    placed from day_readings without reading their files again. (A command
+    starts with no signals known: placing the old files first would learn
+    their signals, then the late file's, reading every file twice.)
+    """
+    new = {rel: entries[rel] for rel in rels}
+    params = {"files": [e["read_path"] for e in new.values()], **window}
+    _learn_day(runner, new, params, settings)
+    before = None
+    if old_rels:
+        old = {rel: entries[rel] for rel in old_rels}
+        before = _place_in_one_pass(runner, old, {"files": [e["read_path"] for e in old.values()], **window})
+        if before is None:
+            raise EtlError("internal check failed: a published file of a patched day has a signal its window lacks")
+    return before, _place_learnt(runner, new, params)
+
+
+def _learn_day(
+    runner: SqlRunner, entries: dict[str, dict[str, Any]], params: dict[str, Any], settings: Settings
+) -> None:
+    """Dedupe the files into day_readings, learn the signals known_signals
+    lacks, and route and name every known signal (day_tags, day_signals)."""
+    _read_day(runner, entries, "11_dedupe_day.sql", params)
+    learn_signals(runner, params["files"], {k: params[k] for k in ("day_start", "day_end")})
+    runner.execute("14_route_tags.sql")
+    runner.execute("15_name_signals.sql", {"text_signals": list(settings.text_signals)})
+
+
+def _place_in_one_pass(
+    runner: SqlRunner, entries: dict[str, dict[str, Any]], params: dict[str, Any]
+) -> list[tuple] | None:
+    """Dedupe and place the files in one statement; their counts, or None
+    when a reading's signal is not known yet."""
+    _read_day(runner, entries, "16_place_readings.sql", params, one_pass=True)
+    counts = runner.fetch("17_count_readings.sql")
+    if _has_problem(counts, UNKNOWN_SIGNAL):
+        return None
+    return _checked(runner, entries, params, counts)
+
+
+def _place_learnt(runner: SqlRunner, entries: dict[str, dict[str, Any]], params: dict[str, Any]) -> list[tuple]:
+    """Place day_readings, once _learn_day has learnt their signals; their counts."""
+    runner.execute("16_place_readings.sql", one_pass=False)
+    counts = runner.fetch("17_count_readings.sql")
+    if _has_problem(counts, UNKNOWN_SIGNAL):
+        raise EtlError("internal check failed: a learnt signal is missing from day_signals")
+    return _checked(runner, entries, params, counts)
+
+
+def _checked(
+    runner: SqlRunner, entries: dict[str, dict[str, Any]], params: dict[str, Any], counts: list[tuple]
+) -> list[tuple]:
+    """`counts`, unless a numeric signal has a non-numeric value: DayBrokenFiles."""
     if _has_problem(counts, BROKEN_VALUE):
-        raise DayBrokenFiles(locate_broken(runner, entries, files, bounds))
+        bounds = {k: params[k] for k in ("day_start", "day_end")}
+        raise DayBrokenFiles(locate_broken(runner, entries, params["files"], bounds))
     return counts
 
 
