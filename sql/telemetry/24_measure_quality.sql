@@ -50,41 +50,28 @@ placed as (
     {%- endif %}
 ),
 
-buckets as (
-    -- one row per signal, series and non-empty bucket
+cell_slots as (
+    -- one row per signal, series and cell: the buckets of its readings, in
+    -- order, a bucket as often as it has readings (one group-by, not one
+    -- per bucket and one per cell)
     select
         dataset,
         series,
         signal_id,
-        slot,
         slot // {{ cell_buckets }} as cell,
         count(*)::bigint as readings,
         min(timestamp) as first_reading,
-        max(timestamp) as last_reading
+        max(timestamp) as last_reading,
+        list(slot order by slot) as slots
     from placed
     where problem is null
     group by all
 ),
 
-cell_slots as (
-    -- one row per signal, series and cell: its non-empty buckets, in order
-    select
-        dataset,
-        series,
-        signal_id,
-        cell,
-        count(*)::bigint as buckets,
-        sum(readings)::bigint as readings,
-        min(first_reading) as first_reading,
-        max(last_reading) as last_reading,
-        list(slot order by slot) as slots
-    from buckets
-    group by all
-),
-
 cell_gaps as (
-    -- the empty buckets between each two neighbours in the cell (a list
-    -- per cell costs a third less than a window partitioned by cell)
+    -- the empty buckets between each two neighbours in the cell, -1 between
+    -- two readings of one bucket (a list per cell costs a third less than a
+    -- window partitioned by cell)
     select
         *,
         list_transform(range(1, len(slots)::bigint), i -> slots[i + 1] - slots[i] - 1) as gaps
@@ -99,11 +86,11 @@ good as (
         signal_id,
         null::varchar as unrouted,
         cell,
-        buckets,
+        (1 + len(list_filter(gaps, g -> g >= 0)))::bigint as buckets,
         readings,
         first_reading,
         last_reading,
-        coalesce(list_max(gaps), 0)::bigint as gap_buckets,
+        greatest(coalesce(list_max(gaps), 0), 0)::bigint as gap_buckets,
         case when list_max(gaps) > 0 then slots[list_position(gaps, list_max(gaps))] + 1 end as gap_start_slot,
         0::bigint as rejected,
         null::map(varchar, bigint) as rejected_by_reason
