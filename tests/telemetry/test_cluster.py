@@ -165,7 +165,8 @@ def test_the_command_line_with_a_local_cluster(tmp_path, local_files):
 
 def test_a_local_run_imports_neither_dask_nor_pyarrow(tmp_path):
     # nor the other pipelines' client libraries: each costs the
-    # command's start-up a tenth of a second or more. pandas (a test
+    # command's start-up a tenth of a second or more; nor tqdm when no bar
+    # shows (about 20 ms, its version lookup). pandas (a test
     # dependency, not a runtime one) is hidden, as in the container: DuckDB's
     # client imports it, and pyarrow with it, at the first bound parameter.
     code = (
@@ -173,7 +174,7 @@ def test_a_local_run_imports_neither_dask_nor_pyarrow(tmp_path):
         "sys.modules['pandas'] = None\n"
         "from etl.cli import main\n"
         f"assert main(['--input', {str(DATA_DIR)!r}, '--output', {str(tmp_path / 'out')!r}, '--quiet']) == 0\n"
-        "heavy = ('dask', 'distributed', 'pyarrow', 'psycopg', 'deltalake', 'pyiceberg', 'botocore')\n"
+        "heavy = ('dask', 'distributed', 'pyarrow', 'psycopg', 'deltalake', 'pyiceberg', 'botocore', 'tqdm')\n"
         "loaded = sorted({m.split('.')[0] for m in sys.modules} & set(heavy))\n"
         "assert not loaded, loaded\n"
     )
