@@ -197,6 +197,13 @@ def _run(root: Path, tasks: list[Task], workers: int, memory_limit: str | None) 
         return
     with pool:
         yield from pool.imap_unordered(_draw_in_worker, [(str(root), task) for task in order])
+        # Every figure is drawn: the workers leave on their own. The pool's
+        # exit terminates them instead, which counts on each one running its
+        # SIGTERM handler, and one waiting on the task queue's lock was seen
+        # never to run it (a test hung on its join): only an interrupted or
+        # failed run goes that way now.
+        pool.close()
+        pool.join()
 
 
 def draw_one(runner: SqlRunner, root: Path, task: Task) -> str:
