@@ -69,7 +69,9 @@ def _build(runner: SqlRunner, job: DayJob, settings: Settings, retune: Callable[
     if patch:
         window = {"day_start": patch["window_start"], "day_end": bounds["day_end"]}
         before, after = place_patch(runner, entries, patch["old_inputs"], patch["inputs"], window, settings)
-        stats = patched_stats(job.published["stats"], before and day_stats(before), day_stats(after))
+        stats = patched_stats(
+            job.published["stats"], day_stats(before) if before is not None else None, day_stats(after)
+        )
     else:
         stats = day_stats(place_day(runner, entries, list(job.inputs), bounds, settings))
 

@@ -37,13 +37,12 @@ def place_day(
     for the writing steps. Raises DayBrokenFiles for unreadable files and
     non-numeric values.
     """
-    entries = {rel: entries[rel] for rel in rels}
-    params = {"files": [e["read_path"] for e in entries.values()], **bounds}
+    entries = _only(entries, rels)
     [(known,)] = runner.fetch("10_count_known_signals.sql")
-    counts = _place_in_one_pass(runner, entries, params) if known else None
+    counts = _place_in_one_pass(runner, entries, bounds) if known else None
     if counts is None:
-        _learn_day(runner, entries, params, settings)
-        counts = _place_learnt(runner, entries, params)
+        _learn_day(runner, entries, bounds, settings)
+        counts = _place_learnt(runner, entries, bounds)
     return counts
 
 
@@ -65,57 +64,63 @@ def place_patch(
     starts with no signals known: placing the old files first would learn
     their signals, then the late file's, reading every file twice.)
     """
-    new = {rel: entries[rel] for rel in rels}
-    params = {"files": [e["read_path"] for e in new.values()], **window}
-    _learn_day(runner, new, params, settings)
+    new = _only(entries, rels)
+    _learn_day(runner, new, window, settings)
     before = None
     if old_rels:
-        old = {rel: entries[rel] for rel in old_rels}
-        before = _place_in_one_pass(runner, old, {"files": [e["read_path"] for e in old.values()], **window})
+        before = _place_in_one_pass(runner, _only(entries, old_rels), window)
         if before is None:
             raise EtlError("internal check failed: a published file of a patched day has a signal its window lacks")
-    return before, _place_learnt(runner, new, params)
+    return before, _place_learnt(runner, new, window)
+
+
+def _only(entries: dict[str, dict[str, Any]], rels: list[str]) -> dict[str, dict[str, Any]]:
+    return {rel: entries[rel] for rel in rels}
+
+
+def _files(entries: dict[str, dict[str, Any]]) -> list[str]:
+    """The paths DuckDB reads the entries' readings from."""
+    return [e["read_path"] for e in entries.values()]
 
 
 def _learn_day(
-    runner: SqlRunner, entries: dict[str, dict[str, Any]], params: dict[str, Any], settings: Settings
+    runner: SqlRunner, entries: dict[str, dict[str, Any]], bounds: dict[str, int], settings: Settings
 ) -> None:
     """Dedupe the files into day_readings, learn the signals known_signals
     lacks, and route and name every known signal (day_tags, day_signals)."""
-    _read_day(runner, entries, "11_dedupe_day.sql", params)
-    learn_signals(runner, params["files"], {k: params[k] for k in ("day_start", "day_end")})
+    _read_day(runner, entries, "11_dedupe_day.sql", bounds)
+    learn_signals(runner, _files(entries), bounds)
     runner.execute("14_route_tags.sql")
     runner.execute("15_name_signals.sql", {"text_signals": list(settings.text_signals)})
 
 
 def _place_in_one_pass(
-    runner: SqlRunner, entries: dict[str, dict[str, Any]], params: dict[str, Any]
+    runner: SqlRunner, entries: dict[str, dict[str, Any]], bounds: dict[str, int]
 ) -> list[tuple] | None:
     """Dedupe and place the files in one statement; their counts, or None
     when a reading's signal is not known yet."""
-    _read_day(runner, entries, "16_place_readings.sql", params, one_pass=True)
+    _read_day(runner, entries, "16_place_readings.sql", bounds, one_pass=True)
     counts = runner.fetch("17_count_readings.sql")
     if _has_problem(counts, UNKNOWN_SIGNAL):
         return None
-    return _checked(runner, entries, params, counts)
+    return _checked(runner, entries, bounds, counts)
 
 
-def _place_learnt(runner: SqlRunner, entries: dict[str, dict[str, Any]], params: dict[str, Any]) -> list[tuple]:
+def _place_learnt(runner: SqlRunner, entries: dict[str, dict[str, Any]], bounds: dict[str, int]) -> list[tuple]:
     """Place day_readings, once _learn_day has learnt their signals; their counts."""
     runner.execute("16_place_readings.sql", one_pass=False)
     counts = runner.fetch("17_count_readings.sql")
     if _has_problem(counts, UNKNOWN_SIGNAL):
         raise EtlError("internal check failed: a learnt signal is missing from day_signals")
-    return _checked(runner, entries, params, counts)
+    return _checked(runner, entries, bounds, counts)
 
 
 def _checked(
-    runner: SqlRunner, entries: dict[str, dict[str, Any]], params: dict[str, Any], counts: list[tuple]
+    runner: SqlRunner, entries: dict[str, dict[str, Any]], bounds: dict[str, int], counts: list[tuple]
 ) -> list[tuple]:
     """`counts`, unless a numeric signal has a non-numeric value: DayBrokenFiles."""
     if _has_problem(counts, BROKEN_VALUE):
-        bounds = {k: params[k] for k in ("day_start", "day_end")}
-        raise DayBrokenFiles(locate_broken(runner, entries, params["files"], bounds))
+        raise DayBrokenFiles(locate_broken(runner, entries, bounds))
     return counts
 
 
@@ -125,11 +130,12 @@ def _has_problem(counts: list[tuple], problem: str) -> bool:
 
 
 def _read_day(
-    runner: SqlRunner, entries: dict[str, dict[str, Any]], name: str, params: dict[str, Any], **context: Any
+    runner: SqlRunner, entries: dict[str, dict[str, Any]], name: str, bounds: dict[str, int], **context: Any
 ) -> None:
-    """Run a statement that reads the day's files; a failure names the broken ones."""
+    """Run a statement that reads the entries' files within `bounds`; a
+    failure names the broken ones."""
     try:
-        runner.execute(name, params, **context)
+        runner.execute(name, {"files": _files(entries), **bounds}, **context)
     except EtlError:
         broken = find_unreadable(runner, entries)
         if broken:
@@ -171,13 +177,11 @@ def spread(items: list[str]) -> list[str]:
     return [items[i] for i in order]
 
 
-def locate_broken(
-    runner: SqlRunner, entries: dict[str, dict[str, Any]], files: list[str], bounds: dict[str, int]
-) -> list[BadFile]:
+def locate_broken(runner: SqlRunner, entries: dict[str, dict[str, Any]], bounds: dict[str, int]) -> list[BadFile]:
     rel_of = {e["read_path"]: rel for rel, e in entries.items()}
     rows = runner.fetch(
         "18_locate_broken_values.sql",
-        {"files": files, **bounds},
+        {"files": _files(entries), **bounds},
         has_staged=any(e["staged"] for e in entries.values()),
     )
     bad = []
